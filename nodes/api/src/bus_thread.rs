@@ -1,0 +1,172 @@
+//! The thread that owns the API's iceoryx2 ports (they are not `Send`): it takes each new JPEG
+//! into the broadcast and answers status requests from the HTTP handlers.
+
+use crate::frame::JpegFrame;
+use crate::stats::FrameStats;
+use crate::viewers::FrameBroadcast;
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::status::StatusBoard;
+use mm_runtime::{NodeArgs, NodeContext};
+use mm_shm_schema::{JpegHeader, NodeStatus, Stream};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// How often the API publishes its own status.
+const STATUS_PERIOD: Duration = Duration::from_secs(1);
+/// Pause after a failed receive, so a broken connection does not become a busy loop.
+const RECEIVE_RETRY: Duration = Duration::from_millis(100);
+/// Status requests that may wait at once; more are refused rather than queued without bound.
+const STATUS_REQUEST_QUEUE: usize = 64;
+
+/// What the bus knows about the nodes.
+#[derive(Debug, Clone, Default)]
+pub struct NodeStatuses {
+    /// The newest status each node published, by node name (`capture`, ...).
+    pub statuses: BTreeMap<String, NodeStatus>,
+    /// iceoryx2 node names (`mm-capture`, ...) whose process is alive.
+    pub alive: BTreeSet<String>,
+}
+
+/// Asks the bus thread for the newest status of every node.
+#[derive(Debug, Clone)]
+pub struct StatusRequests {
+    sender: mpsc::Sender<oneshot::Sender<NodeStatuses>>,
+}
+
+impl StatusRequests {
+    /// The statuses, or none when the bus thread is gone or overloaded.
+    pub async fn fetch(&self) -> Option<NodeStatuses> {
+        let (reply, answer) = oneshot::channel();
+        self.sender.try_send(reply).ok()?;
+        answer.await.ok()
+    }
+}
+
+/// A running bus thread.
+pub struct BusThread {
+    stop: watch::Sender<bool>,
+    handle: JoinHandle<()>,
+}
+
+impl BusThread {
+    /// Asks the thread to stop and waits for it.
+    pub fn stop(self) {
+        // The thread holds the receiver until it exits; a failed send means it already did.
+        let _ = self.stop.send(true);
+        if self.handle.join().is_err() {
+            tracing::error!("bus thread panicked");
+        }
+    }
+}
+
+/// Starts the node on its own thread (config, bus, dead-node cleanup) and returns once its
+/// ports are open, or with the error that prevented it.
+pub fn spawn(
+    args: NodeArgs,
+    broadcast: FrameBroadcast,
+    stats: Arc<Mutex<FrameStats>>,
+) -> anyhow::Result<(BusThread, StatusRequests)> {
+    let (stop, stop_rx) = watch::channel(false);
+    let (requests, request_rx) = mpsc::channel(STATUS_REQUEST_QUEUE);
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let handle = std::thread::Builder::new()
+        .name("mm-api-bus".to_owned())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    let _ = ready_tx.send(Err(anyhow::Error::from(error)));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let ports = open_ports(&args);
+                match ports {
+                    Ok(ports) => {
+                        let _ = ready_tx.send(Ok(()));
+                        run(ports, broadcast, stats, stop_rx, request_rx).await;
+                    }
+                    Err(error) => {
+                        let _ = ready_tx.send(Err(error));
+                    }
+                }
+            });
+        })?;
+    ready_rx
+        .recv()
+        .map_err(|_| anyhow::anyhow!("bus thread ended during start-up"))??;
+    Ok((
+        BusThread { stop, handle },
+        StatusRequests { sender: requests },
+    ))
+}
+
+struct Ports {
+    node: NodeContext,
+    jpegs: mm_runtime::SliceSubscriber<JpegHeader>,
+    board: StatusBoard,
+}
+
+fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
+    let node = NodeContext::start("api", args)?;
+    let jpegs = node
+        .bus
+        .slice_subscriber::<JpegHeader>(Stream::FramesJpeg)?;
+    let board = StatusBoard::new(node.bus.status_subscriber()?);
+    Ok(Ports { node, jpegs, board })
+}
+
+async fn run(
+    mut ports: Ports,
+    broadcast: FrameBroadcast,
+    stats: Arc<Mutex<FrameStats>>,
+    mut stop: watch::Receiver<bool>,
+    mut requests: mpsc::Receiver<oneshot::Sender<NodeStatuses>>,
+) {
+    let mut status_tick = tokio::time::interval(STATUS_PERIOD);
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|stopping| *stopping) => break,
+            _ = status_tick.tick() => {
+                ports.node.status.set_detail(&format!("{} viewers", broadcast.viewers()));
+                ports.node.status.publish();
+            }
+            Some(reply) = requests.recv() => {
+                // The handler may have given up waiting; nothing to do then.
+                let statuses = NodeStatuses {
+                    statuses: ports.board.refresh().clone(),
+                    alive: ports.node.bus.alive_node_names(),
+                };
+                let _ = reply.send(statuses);
+            }
+            received = ports.jpegs.next() => match received {
+                Ok(sample) => {
+                    let header = *sample.user_header();
+                    let len = (header.jpeg_len as usize).min(sample.payload().len());
+                    let frame = JpegFrame::new(header, &sample.payload()[..len]);
+                    drop(sample);
+                    broadcast.publish(frame);
+                    let skipped = ports.jpegs.skipped();
+                    if let Ok(mut stats) = stats.lock() {
+                        stats.record(header, monotonic_ns(), skipped);
+                    }
+                    ports.node.status.record_frame(skipped);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot receive JPEG frames");
+                    ports.node.status.record_error(&error);
+                    ports.node.bus.cleanup_dead_nodes();
+                    tokio::time::sleep(RECEIVE_RETRY).await;
+                }
+            },
+        }
+    }
+    ports.node.status.stopping();
+}

@@ -1,0 +1,52 @@
+//! `mm-api`: the public REST API and `/stream` (port 5002 by default).
+
+use anyhow::Context;
+use mm_api::state::AppState;
+use mm_api::stats::FrameStats;
+use mm_api::viewers::FrameBroadcast;
+use mm_api::{bus_thread, routes};
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::{shutdown, Config, NodeArgs};
+use std::sync::{Arc, Mutex};
+
+fn main() -> anyhow::Result<()> {
+    let args = <NodeArgs as clap::Parser>::parse();
+    let config = Config::load(args.config_path().as_deref()).context("loading config")?;
+    // hyper reports every viewer that closes /stream mid-frame as a connection error; that is
+    // how MJPEG viewers leave, not a fault.
+    mm_runtime::logging::init_silencing(&config.log.level, &["warp::server::run"]);
+    let bind = config.api_bind()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let stop = shutdown::stop_signal().context("installing signal handlers")?;
+        let broadcast = FrameBroadcast::new();
+        let stats = Arc::new(Mutex::new(FrameStats::default()));
+        let (bus, statuses) = bus_thread::spawn(args, broadcast.clone(), stats.clone())?;
+        let state = AppState {
+            config: Arc::new(config),
+            broadcast: broadcast.clone(),
+            stats,
+            statuses,
+            started_ns: monotonic_ns(),
+        };
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("binding {bind}"))?;
+        tracing::info!(%bind, "serving");
+        warp::serve(routes::routes(state))
+            .incoming(listener)
+            .graceful(async move {
+                let signal = stop.await;
+                tracing::info!(?signal, "stopping");
+                broadcast.close();
+            })
+            .run()
+            .await;
+        // The bus thread is stopped last so it can report the node as stopping.
+        tokio::task::spawn_blocking(move || bus.stop()).await?;
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,8 @@
+//! The capture node: frame sources that write straight into loaned shared-memory frames.
+
+pub mod file;
+pub mod photos;
+pub mod select;
+pub mod source;
+pub mod synthetic;
+pub mod v4l2;

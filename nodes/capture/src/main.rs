@@ -1,0 +1,131 @@
+//! `mm-capture`: reads frames from a camera, a file or the synthetic scene and publishes each
+//! one, written in place into shared memory, on `frames/raw`.
+
+use anyhow::Context;
+use mm_capture::select;
+use mm_capture::source::{FrameSource, Pacing, SourceError};
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::{shutdown, NodeArgs, NodeContext, SlicePublisher};
+use mm_shm_schema::{FrameHeader, PixelFormat, Stage, Stream};
+use std::time::Duration;
+use tokio::time::{interval, MissedTickBehavior};
+
+/// How often the node publishes its status.
+const STATUS_PERIOD: Duration = Duration::from_secs(1);
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = <NodeArgs as clap::Parser>::parse();
+    let stop = shutdown::stop_signal().context("installing signal handlers")?;
+    let mut node = NodeContext::start("capture", &args)?;
+    let selected = select::open_source(&node.config.capture).context("opening the frame source")?;
+    let mut source = selected.source;
+    tracing::info!(source = %selected.reason, "frame source ready");
+    node.status.set_detail(&selected.reason);
+
+    let (width, height) = (node.config.capture.width, node.config.capture.height);
+    let publisher = node
+        .bus
+        .slice_publisher::<FrameHeader>(Stream::FramesRaw, frame_len(width, height))?;
+    tokio::pin!(stop);
+    let mut pacer = Pacer::new(source.pacing());
+    let mut status_tick = interval(STATUS_PERIOD);
+    // Sequence numbers continue across restarts: a run starts at its start time in
+    // milliseconds, which is later than any number an earlier run reached below 1000 fps.
+    let mut sequence = monotonic_ns() / 1_000_000;
+
+    loop {
+        tokio::select! {
+            biased;
+            signal = &mut stop => {
+                tracing::info!(?signal, "stopping");
+                break;
+            }
+            _ = status_tick.tick() => {
+                node.status.publish();
+                continue;
+            }
+            () = pacer.wait() => {}
+        }
+        match capture_one(source.as_mut(), &publisher, sequence) {
+            Ok(()) => {
+                sequence += 1;
+                node.status.record_frame(0);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no frame");
+                node.status.record_error(&error);
+                // A device that is gone is retried by the source with its own backoff; a
+                // failing frame must not turn into a busy loop.
+                if !matches!(source.pacing(), Pacing::Every(_)) {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+    }
+    node.status.stopping();
+    Ok(())
+}
+
+/// Bytes of one RGB24 frame.
+fn frame_len(width: u32, height: u32) -> usize {
+    width as usize * height as usize * PixelFormat::Rgb24.bytes_per_pixel() as usize
+}
+
+/// Why one capture iteration failed.
+#[derive(Debug, thiserror::Error)]
+enum CaptureError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Publish(#[from] mm_runtime::PublishError),
+}
+
+/// Loans a frame, lets the source write into it, stamps the header and publishes it.
+fn capture_one(
+    source: &mut dyn FrameSource,
+    publisher: &SlicePublisher<FrameHeader>,
+    sequence: u64,
+) -> Result<(), CaptureError> {
+    source.ready()?;
+    let (width, height) = source.size();
+    let mut loaned = publisher.loan(frame_len(width, height))?;
+    let (header, payload) = loaned.parts_mut();
+    let captured = source.fill(payload)?;
+    *header = FrameHeader::new(width, height, PixelFormat::Rgb24, source.kind());
+    header.sequence = sequence;
+    header.capture_ns = captured;
+    header.stamp(Stage::Capture, monotonic_ns());
+    publisher.send(loaned)?;
+    Ok(())
+}
+
+/// Waits for the next frame slot according to the source's [`Pacing`].
+enum Pacer {
+    Every(tokio::time::Interval),
+    Immediately,
+}
+
+impl Pacer {
+    fn new(pacing: Pacing) -> Self {
+        match pacing {
+            Pacing::Every(period) => {
+                let mut ticks = interval(period);
+                // A late frame is not made up for with a burst.
+                ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+                Pacer::Every(ticks)
+            }
+            Pacing::Device | Pacing::Unpaced => Pacer::Immediately,
+        }
+    }
+
+    async fn wait(&mut self) {
+        match self {
+            Pacer::Every(ticks) => {
+                ticks.tick().await;
+            }
+            // Let the signal and status branches run between frames.
+            Pacer::Immediately => tokio::task::yield_now().await,
+        }
+    }
+}

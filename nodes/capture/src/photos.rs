@@ -1,0 +1,91 @@
+//! The photos the synthetic scene shows: the built-in demo set or a folder of JPEGs.
+
+use crate::source::SourceError;
+use mm_codec::{decode_rgb, DecodedImage};
+use std::path::Path;
+
+/// Public-domain portraits and a crowd (from `assets/demo`), compiled in so the demo works
+/// offline from any folder.
+const DEMO_PHOTOS: [(&str, &[u8]); 5] = [
+    (
+        "obama.jpg",
+        include_bytes!("../../../assets/demo/obama.jpg"),
+    ),
+    (
+        "biden.jpg",
+        include_bytes!("../../../assets/demo/biden.jpg"),
+    ),
+    (
+        "grace_hopper.jpg",
+        include_bytes!("../../../assets/demo/grace_hopper.jpg"),
+    ),
+    ("city.jpg", include_bytes!("../../../assets/demo/city.jpg")),
+    (
+        "obama2.jpg",
+        include_bytes!("../../../assets/demo/obama2.jpg"),
+    ),
+];
+
+/// A decoded photo and where it came from.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    /// File name, for logs.
+    pub name: String,
+    /// RGB24 pixels.
+    pub image: DecodedImage,
+}
+
+/// Decodes the built-in demo photos.
+pub fn demo_photos() -> Result<Vec<Photo>, SourceError> {
+    DEMO_PHOTOS
+        .iter()
+        .map(|(name, jpeg)| decode(name, jpeg))
+        .collect()
+}
+
+/// Decodes every `*.jpg` / `*.jpeg` in `dir`, in name order.
+pub fn folder_photos(dir: &Path) -> Result<Vec<Photo>, SourceError> {
+    let open_error = |reason: String| SourceError::Open {
+        source_name: format!("photo folder {}", dir.display()),
+        reason,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| open_error(e.to_string()))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .and_then(|ext| ext.to_str())
+                .is_some_and(|ext| {
+                    ext.eq_ignore_ascii_case("jpg") || ext.eq_ignore_ascii_case("jpeg")
+                })
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(open_error("contains no .jpg or .jpeg photo".to_owned()));
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let jpeg =
+                std::fs::read(path).map_err(|e| open_error(format!("{}: {e}", path.display())))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            decode(&name, &jpeg)
+        })
+        .collect()
+}
+
+fn decode(name: &str, jpeg: &[u8]) -> Result<Photo, SourceError> {
+    let image = decode_rgb(jpeg).map_err(|e| SourceError::Open {
+        source_name: format!("photo {name}"),
+        reason: e.to_string(),
+    })?;
+    Ok(Photo {
+        name: name.to_owned(),
+        image,
+    })
+}

@@ -1,0 +1,85 @@
+//! Opening the source the configuration asks for.
+
+use crate::file::FileSource;
+use crate::photos::{demo_photos, folder_photos};
+use crate::source::{FrameSource, SourceError};
+use crate::synthetic::SyntheticSource;
+use crate::v4l2::{V4l2Source, V4lOpener, Wanted};
+use mm_runtime::config::{CaptureConfig, SourceChoice};
+use std::path::Path;
+use std::time::Duration;
+
+/// The opened source and how it was chosen, e.g. `auto: no /dev/video0, synthetic`.
+pub struct Selected {
+    /// The source.
+    pub source: Box<dyn FrameSource>,
+    /// Why this source, for logs and health.
+    pub reason: String,
+}
+
+/// Opens the configured source. `auto` picks V4L2 when the device node exists, else the
+/// synthetic scene.
+pub fn open_source(config: &CaptureConfig) -> Result<Selected, SourceError> {
+    match config.source {
+        SourceChoice::Synthetic => Ok(Selected {
+            source: Box::new(synthetic(config)?),
+            reason: "synthetic (configured)".to_owned(),
+        }),
+        SourceChoice::File => {
+            if config.file_path.is_empty() {
+                return Err(SourceError::Open {
+                    source_name: "file".to_owned(),
+                    reason: "capture.file_path is empty".to_owned(),
+                });
+            }
+            let source = FileSource::open(
+                Path::new(&config.file_path),
+                config.width,
+                config.height,
+                config.file_paced,
+            )?;
+            Ok(Selected {
+                source: Box::new(source),
+                reason: format!("file {} (configured)", config.file_path),
+            })
+        }
+        SourceChoice::V4l2 => Ok(Selected {
+            source: Box::new(v4l2(config)),
+            reason: format!("v4l2 {} (configured)", config.device),
+        }),
+        SourceChoice::Auto if Path::new(&config.device).exists() => Ok(Selected {
+            source: Box::new(v4l2(config)),
+            reason: format!("auto: found {}, v4l2", config.device),
+        }),
+        SourceChoice::Auto => Ok(Selected {
+            source: Box::new(synthetic(config)?),
+            reason: format!("auto: no {}, synthetic", config.device),
+        }),
+    }
+}
+
+fn synthetic(config: &CaptureConfig) -> Result<SyntheticSource, SourceError> {
+    let photos = if config.photos_dir.is_empty() {
+        demo_photos()?
+    } else {
+        folder_photos(Path::new(&config.photos_dir))?
+    };
+    let names: Vec<&str> = photos.iter().map(|photo| photo.name.as_str()).collect();
+    tracing::info!(photos = ?names, "synthetic scene");
+    SyntheticSource::new(photos, config.width, config.height, config.fps)
+}
+
+fn v4l2(config: &CaptureConfig) -> V4l2Source<V4lOpener> {
+    let wanted = Wanted {
+        width: config.width,
+        height: config.height,
+        fps: config.fps,
+        format: config.v4l2_format,
+    };
+    V4l2Source::new(
+        V4lOpener,
+        &config.device,
+        wanted,
+        Duration::from_millis(config.reconnect_delay_ms),
+    )
+}

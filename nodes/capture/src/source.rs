@@ -1,0 +1,58 @@
+//! The one interface every frame source implements.
+
+use mm_shm_schema::SourceKind;
+use std::time::Duration;
+
+/// How the capture loop paces a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pacing {
+    /// The loop asks for a frame every period (synthetic scenes, files at their own rate).
+    Every(Duration),
+    /// `fill` blocks until the device delivers; the device sets the rate.
+    Device,
+    /// As fast as the source can fill (files in benchmarks).
+    Unpaced,
+}
+
+/// Why a source could not deliver a frame.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The source cannot be opened or configured at all.
+    #[error("cannot open {source_name}: {reason}")]
+    Open {
+        /// Which source.
+        source_name: String,
+        /// Why.
+        reason: String,
+    },
+    /// One frame failed; the next may succeed (e.g. a corrupt MJPEG frame).
+    #[error("frame failed: {0}")]
+    Frame(String),
+    /// The device went away; the source will try to reopen it on the next call.
+    #[error("device lost: {0}")]
+    Disconnected(String),
+}
+
+/// A producer of RGB24 frames that writes each frame directly into the buffer it is given —
+/// a loaned shared-memory sample — with no intermediate full-frame buffer.
+pub trait FrameSource {
+    /// What kind of source this is.
+    fn kind(&self) -> SourceKind;
+
+    /// Width and height of the frames `fill` writes now.
+    fn size(&self) -> (u32, u32);
+
+    /// How the capture loop should pace calls to `fill`.
+    fn pacing(&self) -> Pacing;
+
+    /// Makes sure the source can deliver — opens or reopens a device — before the capture
+    /// loop loans a frame of [`FrameSource::size`]. Sources that are always ready keep the
+    /// default.
+    fn ready(&mut self) -> Result<(), SourceError> {
+        Ok(())
+    }
+
+    /// Writes the next frame into `frame` (exactly `width * height * 3` bytes, packed rows) and
+    /// returns its capture time (CLOCK_MONOTONIC ns).
+    fn fill(&mut self, frame: &mut [u8]) -> Result<u64, SourceError>;
+}

@@ -1,0 +1,303 @@
+//! The V4L2 frame source: opens, negotiates, converts, and reopens a camera that went away.
+
+use super::camera::{Camera, CameraOpener, CameraPixelFormat, Mode};
+use super::convert::yuyv_to_rgb;
+use super::negotiate::{negotiate, Wanted};
+use crate::source::{FrameSource, Pacing, SourceError};
+use mm_runtime::clock::monotonic_ns;
+use mm_shm_schema::SourceKind;
+use std::time::Duration;
+
+/// Longest wait between two attempts to reopen a lost camera.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+struct Streaming<C> {
+    camera: C,
+    mode: Mode,
+    stride: usize,
+}
+
+/// A V4L2 camera as a [`FrameSource`].
+pub struct V4l2Source<O: CameraOpener> {
+    opener: O,
+    path: String,
+    wanted: Wanted,
+    streaming: Option<Streaming<O::Camera>>,
+    first_delay: Duration,
+    next_delay: Option<Duration>,
+    sleep: Box<dyn FnMut(Duration)>,
+    opened: u32,
+}
+
+impl<O: CameraOpener> V4l2Source<O> {
+    /// A source for the camera at `path`; it is opened on first use. After a failure the
+    /// next attempt waits `first_delay`, doubling up to 2 s.
+    pub fn new(opener: O, path: &str, wanted: Wanted, first_delay: Duration) -> Self {
+        Self::with_sleep(
+            opener,
+            path,
+            wanted,
+            first_delay,
+            Box::new(std::thread::sleep),
+        )
+    }
+
+    /// Like [`V4l2Source::new`] with the function that waits between attempts (tests).
+    pub fn with_sleep(
+        opener: O,
+        path: &str,
+        wanted: Wanted,
+        first_delay: Duration,
+        sleep: Box<dyn FnMut(Duration)>,
+    ) -> Self {
+        Self {
+            opener,
+            path: path.to_owned(),
+            wanted,
+            streaming: None,
+            first_delay,
+            next_delay: None,
+            sleep,
+            opened: 0,
+        }
+    }
+
+    /// How often the camera was opened successfully.
+    pub fn times_opened(&self) -> u32 {
+        self.opened
+    }
+
+    /// The mode streaming now, if any.
+    pub fn mode(&self) -> Option<Mode> {
+        self.streaming.as_ref().map(|s| s.mode)
+    }
+
+    fn connect(&mut self) -> Result<(), SourceError> {
+        if let Some(delay) = self.next_delay {
+            (self.sleep)(delay);
+        }
+        match self.open_and_start() {
+            Ok(streaming) => {
+                tracing::info!(
+                    device = %self.path,
+                    format = ?streaming.mode.format,
+                    width = streaming.mode.width,
+                    height = streaming.mode.height,
+                    "camera streaming"
+                );
+                self.streaming = Some(streaming);
+                self.next_delay = None;
+                self.opened += 1;
+                Ok(())
+            }
+            Err(error) => {
+                let delay = self.next_delay.map_or(self.first_delay, |d| d * 2);
+                self.next_delay = Some(delay.min(MAX_RECONNECT_DELAY));
+                Err(error)
+            }
+        }
+    }
+
+    fn open_and_start(&self) -> Result<Streaming<O::Camera>, SourceError> {
+        let open_error = |reason: String| SourceError::Open {
+            source_name: format!("camera {}", self.path),
+            reason,
+        };
+        let mut camera = self
+            .opener
+            .open(&self.path)
+            .map_err(|e| open_error(e.to_string()))?;
+        let modes = camera.modes().map_err(|e| open_error(e.to_string()))?;
+        let mode = negotiate(&modes, self.wanted).map_err(|e| open_error(e.to_string()))?;
+        let stride = camera
+            .start(&mode, self.wanted.fps)
+            .map_err(|e| open_error(e.to_string()))?;
+        Ok(Streaming {
+            camera,
+            mode,
+            stride,
+        })
+    }
+
+    fn lose(&mut self, reason: String) -> SourceError {
+        tracing::warn!(device = %self.path, %reason, "camera lost, will reopen");
+        self.streaming = None;
+        self.next_delay = Some(self.first_delay);
+        SourceError::Disconnected(reason)
+    }
+}
+
+impl<O: CameraOpener> FrameSource for V4l2Source<O> {
+    fn kind(&self) -> SourceKind {
+        SourceKind::V4l2
+    }
+
+    fn size(&self) -> (u32, u32) {
+        self.mode()
+            .map_or((self.wanted.width, self.wanted.height), |m| {
+                (m.width, m.height)
+            })
+    }
+
+    fn pacing(&self) -> Pacing {
+        Pacing::Device
+    }
+
+    fn ready(&mut self) -> Result<(), SourceError> {
+        if self.streaming.is_none() {
+            self.connect()?;
+        }
+        Ok(())
+    }
+
+    fn fill(&mut self, frame: &mut [u8]) -> Result<u64, SourceError> {
+        let Some(streaming) = self.streaming.as_mut() else {
+            return Err(SourceError::Disconnected("camera not open".to_owned()));
+        };
+        let (width, height) = (
+            streaming.mode.width as usize,
+            streaming.mode.height as usize,
+        );
+        let (format, stride) = (streaming.mode.format, streaming.stride);
+        let mut converted: Result<(), SourceError> = Ok(());
+        let mut captured = 0;
+        let read = streaming.camera.read_frame(&mut |bytes| {
+            captured = monotonic_ns();
+            converted = match format {
+                CameraPixelFormat::Yuyv => {
+                    if yuyv_to_rgb(bytes, width, height, stride.max(width * 2), frame) {
+                        Ok(())
+                    } else {
+                        Err(SourceError::Frame(format!(
+                            "short YUYV frame of {} bytes",
+                            bytes.len()
+                        )))
+                    }
+                }
+                CameraPixelFormat::Mjpeg => mm_codec::decode_rgb_into(bytes, width, height, frame)
+                    .map_err(|e| SourceError::Frame(format!("MJPEG frame: {e}"))),
+            };
+        });
+        match read {
+            Ok(()) => converted.map(|()| captured),
+            Err(error) => Err(self.lose(error.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mm_runtime::config::V4l2FormatChoice;
+    use std::cell::RefCell;
+    use std::io;
+    use std::rc::Rc;
+
+    /// A scripted camera: a list of open results, each camera failing after some frames.
+    #[derive(Clone)]
+    struct ScriptedOpener {
+        script: Rc<RefCell<Vec<Option<u32>>>>,
+    }
+
+    struct ScriptedCamera {
+        frames_left: u32,
+    }
+
+    impl Camera for ScriptedCamera {
+        fn modes(&mut self) -> io::Result<Vec<Mode>> {
+            Ok(vec![Mode {
+                format: CameraPixelFormat::Yuyv,
+                width: 4,
+                height: 2,
+                max_fps: 30.0,
+            }])
+        }
+
+        fn start(&mut self, mode: &Mode, _fps: u32) -> io::Result<usize> {
+            Ok(mode.width as usize * 2)
+        }
+
+        fn read_frame(&mut self, consume: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+            if self.frames_left == 0 {
+                return Err(io::Error::from_raw_os_error(19)); // ENODEV: unplugged
+            }
+            self.frames_left -= 1;
+            consume(&[235, 128, 235, 128].repeat(4));
+            Ok(())
+        }
+    }
+
+    impl CameraOpener for ScriptedOpener {
+        type Camera = ScriptedCamera;
+        fn open(&self, _path: &str) -> io::Result<ScriptedCamera> {
+            match self.script.borrow_mut().remove(0) {
+                Some(frames_left) => Ok(ScriptedCamera { frames_left }),
+                None => Err(io::Error::from_raw_os_error(2)),
+            }
+        }
+    }
+
+    fn source(
+        script: Vec<Option<u32>>,
+        sleeps: Rc<RefCell<Vec<Duration>>>,
+    ) -> V4l2Source<ScriptedOpener> {
+        let wanted = Wanted {
+            width: 4,
+            height: 2,
+            fps: 30,
+            format: V4l2FormatChoice::Auto,
+        };
+        let opener = ScriptedOpener {
+            script: Rc::new(RefCell::new(script)),
+        };
+        V4l2Source::with_sleep(
+            opener,
+            "/dev/video9",
+            wanted,
+            Duration::from_millis(100),
+            Box::new(move |d| sleeps.borrow_mut().push(d)),
+        )
+    }
+
+    #[test]
+    fn streams_converted_frames() {
+        let sleeps = Rc::new(RefCell::new(Vec::new()));
+        let mut source = source(vec![Some(5)], sleeps.clone());
+        source.ready().unwrap();
+        let mut frame = vec![0u8; 4 * 2 * 3];
+        assert!(source.fill(&mut frame).unwrap() > 0);
+        assert!(frame.iter().all(|&b| b == 255));
+        assert!(sleeps.borrow().is_empty());
+    }
+
+    #[test]
+    fn reopens_a_lost_camera_with_growing_delays() {
+        let sleeps = Rc::new(RefCell::new(Vec::new()));
+        // First camera gives one frame and is unplugged; two opens fail; then it is back.
+        let mut source = source(vec![Some(1), None, None, Some(3)], sleeps.clone());
+        let mut frame = vec![0u8; 4 * 2 * 3];
+        source.ready().unwrap();
+        source.fill(&mut frame).unwrap();
+        assert!(matches!(
+            source.fill(&mut frame),
+            Err(SourceError::Disconnected(_))
+        ));
+        assert!(source.ready().is_err());
+        assert!(source.ready().is_err());
+        source.ready().unwrap();
+        source.fill(&mut frame).unwrap();
+        assert_eq!(source.times_opened(), 2);
+        let ms: Vec<u128> = sleeps.borrow().iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [100, 200, 400]);
+    }
+
+    #[test]
+    fn the_delay_is_capped() {
+        let sleeps = Rc::new(RefCell::new(Vec::new()));
+        let mut source = source(vec![None; 8], sleeps.clone());
+        for _ in 0..8 {
+            assert!(source.ready().is_err());
+        }
+        assert_eq!(sleeps.borrow().last().copied(), Some(MAX_RECONNECT_DELAY));
+    }
+}

@@ -1,0 +1,309 @@
+//! Opening this camera's shared-memory services by their `shm-schema` names.
+
+use crate::publisher::SlicePublisher;
+use crate::subscriber::{Sequenced, SliceSubscriber};
+use iceoryx2::config::Config as IoxConfig;
+use iceoryx2::node::{CleanupState, Node, NodeBuilder, NodeState, NodeView};
+use iceoryx2::port::backpressure_strategy::BackpressureStrategy;
+use iceoryx2::port::publisher::Publisher;
+use iceoryx2::port::subscriber::Subscriber;
+use iceoryx2::prelude::{
+    ipc, AllocationStrategy, CallbackProgression, FileName, NodeName, SemanticString, ServiceName,
+    SignalHandlingMode, ZeroCopySend,
+};
+use iceoryx2::service::port_factory::event::PortFactory as EventFactory;
+use iceoryx2::service::port_factory::publish_subscribe::PortFactory as PubSubFactory;
+use mm_shm_schema::{CameraId, NodeStatus, ServiceNames, Stream};
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+
+/// The service type every node uses: inter-process, shared memory.
+pub type Ipc = ipc::Service;
+
+/// Subscribers a frame stream admits. Each costs `buffer + borrowed` frames of shared memory
+/// in every publisher's data segment.
+const FRAME_MAX_SUBSCRIBERS: usize = 6;
+/// Frames queued per frame subscriber. One: with safe overflow a new frame replaces the queued
+/// one, which is exactly newest-frame-wins.
+const FRAME_SUBSCRIBER_BUFFER: usize = 1;
+/// Frames a subscriber may hold at once: the one it is working on and the one it is taking.
+const FRAME_SUBSCRIBER_BORROWED: usize = 2;
+/// Publishers per frame stream; two so a restarted capture can publish before the dead one is
+/// cleaned up.
+const FRAME_MAX_PUBLISHERS: usize = 2;
+/// Status messages queued per status subscriber: enough to hold the newest of every node.
+const STATUS_SUBSCRIBER_BUFFER: usize = 32;
+/// Nodes (each with a status publisher) a camera may run.
+const STATUS_MAX_PUBLISHERS: usize = 16;
+/// Readers of the status stream (api, mm-shm, benchmarks).
+const STATUS_MAX_SUBSCRIBERS: usize = 8;
+/// Listeners (one per subscriber) and notifiers of each wake-up event service.
+const EVENT_MAX_LISTENERS: usize = 16;
+const EVENT_MAX_NOTIFIERS: usize = 4;
+
+/// Why a bus operation failed. iceoryx2's own error is kept as text in `reason`.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// The iceoryx2 node of this process could not be created.
+    #[error("cannot create iceoryx2 node {node}: {reason}")]
+    Node {
+        /// The node name.
+        node: String,
+        /// What iceoryx2 reported.
+        reason: String,
+    },
+    /// A name was rejected by iceoryx2.
+    #[error("invalid name {name}: {reason}")]
+    Name {
+        /// The rejected name.
+        name: String,
+        /// What iceoryx2 reported.
+        reason: String,
+    },
+    /// The service could not be opened or created; a schema mismatch with a running node
+    /// (an incompatible type) shows up here.
+    #[error("cannot open service {service}: {reason}")]
+    Service {
+        /// The service name.
+        service: String,
+        /// What iceoryx2 reported.
+        reason: String,
+    },
+    /// A publisher, subscriber, notifier or listener could not be created.
+    #[error("cannot create {port} on {service}: {reason}")]
+    Port {
+        /// Which kind of port.
+        port: &'static str,
+        /// The service name.
+        service: String,
+        /// What iceoryx2 reported.
+        reason: String,
+    },
+    /// The listener's file descriptor could not be registered with tokio's reactor.
+    #[error("cannot register wake-up descriptor of {service} with the async runtime: {source}")]
+    Reactor {
+        /// The service name.
+        service: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// This process's connection to one camera's services.
+#[derive(Debug)]
+pub struct Bus {
+    node: Node<Ipc>,
+    names: ServiceNames,
+}
+
+/// The iceoryx2 configuration for `camera`: its resources carry the prefix `mm_<camera>_`, so
+/// that cameras never collide and a camera's files can be listed and removed by prefix.
+pub fn iceoryx_config(camera: &CameraId) -> Result<IoxConfig, BusError> {
+    let mut config = IoxConfig::default();
+    let prefix = resource_prefix(camera);
+    config.global.prefix = FileName::new(prefix.as_bytes()).map_err(|e| BusError::Name {
+        name: prefix.clone(),
+        reason: format!("{e:?}"),
+    })?;
+    Ok(config)
+}
+
+/// The prefix of every file iceoryx2 creates for `camera` (in `/dev/shm` and its root folder).
+pub fn resource_prefix(camera: &CameraId) -> String {
+    format!("mm_{camera}_")
+}
+
+impl Bus {
+    /// Creates this process's iceoryx2 node `node_name` for `camera`. Signal handling stays
+    /// with the runtime (`shutdown`), not iceoryx2.
+    pub fn open(camera: &CameraId, node_name: &str) -> Result<Self, BusError> {
+        let node_error = |reason: String| BusError::Node {
+            node: node_name.to_owned(),
+            reason,
+        };
+        let name = NodeName::new(node_name).map_err(|e| node_error(format!("{e:?}")))?;
+        let node = NodeBuilder::new()
+            .name(&name)
+            .config(&iceoryx_config(camera)?)
+            .signal_handling_mode(SignalHandlingMode::Disabled)
+            .create::<Ipc>()
+            .map_err(|e| node_error(e.to_string()))?;
+        Ok(Self {
+            node,
+            names: ServiceNames::new(camera.clone()),
+        })
+    }
+
+    /// Removes the shared-memory resources of nodes of this camera whose process died (e.g.
+    /// after `kill -9`), so their slots and segments are free again.
+    pub fn cleanup_dead_nodes(&self) -> CleanupState {
+        self.node.try_cleanup_dead_nodes()
+    }
+
+    /// Names of this camera's iceoryx2 nodes (`mm-capture`, ...) whose process is alive now.
+    /// A killed process is reported dead at once, long before its status goes stale.
+    pub fn alive_node_names(&self) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let listed = Node::<Ipc>::list(self.node.config(), |state| {
+            if let NodeState::Alive(view) = &state {
+                if let Some(details) = view.details() {
+                    names.insert(details.name().to_string());
+                }
+            }
+            CallbackProgression::Continue
+        });
+        if let Err(error) = listed {
+            tracing::debug!(?error, "cannot list nodes");
+        }
+        names
+    }
+
+    /// The service names of this camera.
+    pub fn names(&self) -> &ServiceNames {
+        &self.names
+    }
+
+    /// The underlying iceoryx2 node, for introspection.
+    pub fn node(&self) -> &Node<Ipc> {
+        &self.node
+    }
+
+    /// A publisher of slices on `stream` (frames or JPEGs) with header `H`, sized for
+    /// `initial_max_len` bytes and growing when a larger slice is loaned.
+    pub fn slice_publisher<H>(
+        &self,
+        stream: Stream,
+        initial_max_len: usize,
+    ) -> Result<SlicePublisher<H>, BusError>
+    where
+        H: Debug + Default + ZeroCopySend + Copy + 'static,
+    {
+        let service_name = self.names.of(stream);
+        let service = self.slice_service::<H>(&service_name)?;
+        let publisher = service
+            .publisher_builder()
+            .initial_max_slice_len(initial_max_len.max(1))
+            .allocation_strategy(AllocationStrategy::PowerOfTwo)
+            .backpressure_strategy(BackpressureStrategy::DiscardData)
+            .max_loaned_samples(2)
+            .create()
+            .map_err(|e| port_error("publisher", &service_name, e))?;
+        let notifier = self
+            .event_service(&service_name)?
+            .notifier_builder()
+            .create()
+            .map_err(|e| port_error("notifier", &service_name, e))?;
+        Ok(SlicePublisher::new(publisher, notifier))
+    }
+
+    /// A newest-wins subscriber of slices on `stream` with header `H`. Must be called inside a
+    /// tokio runtime: the wake-up descriptor is registered with its reactor.
+    pub fn slice_subscriber<H>(&self, stream: Stream) -> Result<SliceSubscriber<H>, BusError>
+    where
+        H: Debug + Default + ZeroCopySend + Copy + Sequenced + 'static,
+    {
+        let service_name = self.names.of(stream);
+        let service = self.slice_service::<H>(&service_name)?;
+        let subscriber = service
+            .subscriber_builder()
+            .buffer_size(FRAME_SUBSCRIBER_BUFFER)
+            .create()
+            .map_err(|e| port_error("subscriber", &service_name, e))?;
+        let listener = self
+            .event_service(&service_name)?
+            .listener_builder()
+            .create()
+            .map_err(|e| port_error("listener", &service_name, e))?;
+        SliceSubscriber::new(subscriber, listener).map_err(|source| BusError::Reactor {
+            service: service_name,
+            source,
+        })
+    }
+
+    /// A publisher of this node's [`NodeStatus`].
+    pub fn status_publisher(&self) -> Result<Publisher<Ipc, NodeStatus, ()>, BusError> {
+        let service_name = self.names.of(Stream::Status);
+        self.status_service(&service_name)?
+            .publisher_builder()
+            .backpressure_strategy(BackpressureStrategy::DiscardData)
+            .create()
+            .map_err(|e| port_error("publisher", &service_name, e))
+    }
+
+    /// A subscriber of every node's [`NodeStatus`].
+    pub fn status_subscriber(&self) -> Result<Subscriber<Ipc, NodeStatus, ()>, BusError> {
+        let service_name = self.names.of(Stream::Status);
+        self.status_service(&service_name)?
+            .subscriber_builder()
+            .buffer_size(STATUS_SUBSCRIBER_BUFFER)
+            .create()
+            .map_err(|e| port_error("subscriber", &service_name, e))
+    }
+
+    fn slice_service<H>(&self, service_name: &str) -> Result<PubSubFactory<Ipc, [u8], H>, BusError>
+    where
+        H: Debug + ZeroCopySend,
+    {
+        self.node
+            .service_builder(&self.service_name(service_name)?)
+            .publish_subscribe::<[u8]>()
+            .user_header::<H>()
+            .enable_safe_overflow(true)
+            .history_size(0)
+            .subscriber_max_buffer_size(FRAME_SUBSCRIBER_BUFFER)
+            .subscriber_max_borrowed_samples(FRAME_SUBSCRIBER_BORROWED)
+            .max_subscribers(FRAME_MAX_SUBSCRIBERS)
+            .max_publishers(FRAME_MAX_PUBLISHERS)
+            .open_or_create()
+            .map_err(|e| service_error(service_name, e))
+    }
+
+    fn status_service(
+        &self,
+        service_name: &str,
+    ) -> Result<PubSubFactory<Ipc, NodeStatus, ()>, BusError> {
+        self.node
+            .service_builder(&self.service_name(service_name)?)
+            .publish_subscribe::<NodeStatus>()
+            .enable_safe_overflow(true)
+            .history_size(0)
+            .subscriber_max_buffer_size(STATUS_SUBSCRIBER_BUFFER)
+            .subscriber_max_borrowed_samples(2)
+            .max_publishers(STATUS_MAX_PUBLISHERS)
+            .max_subscribers(STATUS_MAX_SUBSCRIBERS)
+            .open_or_create()
+            .map_err(|e| service_error(service_name, e))
+    }
+
+    fn event_service(&self, service_name: &str) -> Result<EventFactory<Ipc>, BusError> {
+        self.node
+            .service_builder(&self.service_name(service_name)?)
+            .event()
+            .max_listeners(EVENT_MAX_LISTENERS)
+            .max_notifiers(EVENT_MAX_NOTIFIERS)
+            .open_or_create()
+            .map_err(|e| service_error(service_name, e))
+    }
+
+    fn service_name(&self, name: &str) -> Result<ServiceName, BusError> {
+        ServiceName::new(name).map_err(|e| BusError::Name {
+            name: name.to_owned(),
+            reason: format!("{e:?}"),
+        })
+    }
+}
+
+fn service_error(service: &str, error: impl std::fmt::Display) -> BusError {
+    BusError::Service {
+        service: service.to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+fn port_error(port: &'static str, service: &str, error: impl std::fmt::Display) -> BusError {
+    BusError::Port {
+        port,
+        service: service.to_owned(),
+        reason: error.to_string(),
+    }
+}

@@ -1,0 +1,80 @@
+//! Start-up every node binary shares: arguments, config, logging, bus, dead-node cleanup.
+
+use crate::bus::{Bus, BusError};
+use crate::config::{Config, ConfigError, CONFIG_PATH_ENV};
+use crate::status::StatusReporter;
+use std::path::PathBuf;
+
+/// Environment variable through which the supervisor tells a node how often it was restarted.
+pub const RESTARTS_ENV: &str = "MM_NODE_RESTARTS";
+
+/// Command-line arguments every node accepts.
+#[derive(Debug, Clone, Default, clap::Parser)]
+pub struct NodeArgs {
+    /// Config file (TOML). Default: `$MM_CONFIG`, else built-in defaults.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+}
+
+impl NodeArgs {
+    /// The config file to read: `--config`, else `$MM_CONFIG`, else none.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config
+            .clone()
+            .or_else(|| std::env::var_os(CONFIG_PATH_ENV).map(PathBuf::from))
+    }
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeStartError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The shared-memory bus could not be opened.
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
+
+/// What a running node holds: its config, its bus connection and its status reporter.
+pub struct NodeContext {
+    /// The node's name (`capture`, `encode`, `api`).
+    pub name: &'static str,
+    /// The loaded configuration.
+    pub config: Config,
+    /// This node's connection to the camera's services.
+    pub bus: Bus,
+    /// Publishes this node's status.
+    pub status: StatusReporter,
+}
+
+impl NodeContext {
+    /// Loads the config, sets up logging, opens the bus as node `mm-<name>`, and removes the
+    /// shared-memory resources of dead nodes (e.g. this node's previous, killed run).
+    pub fn start(name: &'static str, args: &NodeArgs) -> Result<Self, NodeStartError> {
+        let config = Config::load(args.config_path().as_deref())?;
+        crate::logging::init(&config.log.level);
+        let camera = config.camera().map_err(ConfigError::from)?;
+        let bus = Bus::open(&camera, &format!("mm-{name}"))?;
+        let cleanup = bus.cleanup_dead_nodes();
+        if cleanup.cleanups > 0 || cleanup.failed_cleanups > 0 {
+            tracing::info!(
+                cleaned = cleanup.cleanups,
+                failed = cleanup.failed_cleanups,
+                "removed resources of dead nodes"
+            );
+        }
+        let restarts = std::env::var(RESTARTS_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let status = StatusReporter::new(bus.status_publisher()?, name, restarts);
+        tracing::info!(node = name, camera = %camera, restarts, "node started");
+        Ok(Self {
+            name,
+            config,
+            bus,
+            status,
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! Awaitable, newest-wins receiving of slices (frames, JPEGs).
+
+use crate::bus::Ipc;
+use crate::sequence::SequenceTracker;
+use iceoryx2::identifiers::UniquePublisherId;
+use iceoryx2::port::listener::Listener;
+use iceoryx2::port::subscriber::Subscriber;
+use iceoryx2::prelude::{FileDescriptorBased, ZeroCopySend};
+use iceoryx2::sample::Sample;
+use mm_shm_schema::{FrameHeader, JpegHeader};
+use std::fmt::Debug;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use tokio::io::unix::AsyncFd;
+
+/// A sample of a slice stream, read in place from shared memory.
+pub type SliceSample<H> = Sample<Ipc, [u8], H>;
+
+/// A header that carries the frame's sequence number.
+pub trait Sequenced {
+    /// The sequence number of the frame.
+    fn sequence(&self) -> u64;
+}
+
+impl Sequenced for FrameHeader {
+    fn sequence(&self) -> u64 {
+        self.sequence
+    }
+}
+
+impl Sequenced for JpegHeader {
+    fn sequence(&self) -> u64 {
+        self.frame.sequence
+    }
+}
+
+/// Why receiving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// iceoryx2 could not take a sample (e.g. a publisher's segment became unreachable).
+    #[error("cannot receive sample: {0}")]
+    Receive(String),
+    /// The wake-up listener failed.
+    #[error("cannot wait for notifications: {0}")]
+    Wait(String),
+    /// The reactor reported an error on the wake-up descriptor.
+    #[error("wake-up descriptor failed: {0}")]
+    Reactor(#[from] io::Error),
+}
+
+/// The listener's socket, registered with tokio's reactor. Only its readiness is used; the
+/// descriptor stays owned by the listener.
+struct WakeFd(RawFd);
+
+impl AsRawFd for WakeFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// Receives the newest slice of a stream, sleeping in tokio's reactor until a publisher
+/// notifies. A subscriber that is slower than the publisher skips to the newest sample and
+/// counts what it skipped; the publisher is never held up.
+pub struct SliceSubscriber<H: Debug + ZeroCopySend + 'static> {
+    subscriber: Subscriber<Ipc, [u8], H>,
+    // Declared before `listener` so the registration is dropped while the descriptor is open.
+    wake: AsyncFd<WakeFd>,
+    listener: Listener<Ipc>,
+    tracker: SequenceTracker<UniquePublisherId>,
+}
+
+impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
+    pub(crate) fn new(
+        subscriber: Subscriber<Ipc, [u8], H>,
+        listener: Listener<Ipc>,
+    ) -> io::Result<Self> {
+        // SAFETY: the descriptor is owned by `listener`, which is stored next to `wake` and
+        // dropped after it, so it stays open and unchanged for the registration's lifetime.
+        let fd = unsafe { listener.file_descriptor().native_handle() };
+        let wake =
+            unsafe { AsyncFd::register_with_interest(WakeFd(fd), tokio::io::Interest::READABLE) }
+                .map_err(io::Error::from)?;
+        Ok(Self {
+            subscriber,
+            wake,
+            listener,
+            tracker: SequenceTracker::new(),
+        })
+    }
+
+    /// Waits for and returns the newest sample not yet returned. Older waiting samples are
+    /// released unread and counted in [`SliceSubscriber::skipped`].
+    pub async fn next(&mut self) -> Result<SliceSample<H>, ReceiveError> {
+        loop {
+            if let Some(sample) = self.take_newest()? {
+                return Ok(sample);
+            }
+            self.wait_for_notification().await?;
+        }
+    }
+
+    /// The newest waiting sample, if any, without waiting.
+    pub fn try_next(&mut self) -> Result<Option<SliceSample<H>>, ReceiveError> {
+        self.take_newest()
+    }
+
+    /// Samples returned so far.
+    pub fn received(&self) -> u64 {
+        self.tracker.received()
+    }
+
+    /// Samples the publisher sent that this subscriber never returned (replaced by newer ones).
+    pub fn skipped(&self) -> u64 {
+        self.tracker.skipped()
+    }
+
+    fn take_newest(&mut self) -> Result<Option<SliceSample<H>>, ReceiveError> {
+        let mut newest: Option<SliceSample<H>> = None;
+        loop {
+            let has_more = self
+                .subscriber
+                .has_samples()
+                .map_err(|e| ReceiveError::Receive(format!("{e:?}")))?;
+            if !has_more {
+                break;
+            }
+            // Release the older one first: a subscriber may only borrow a few samples at once.
+            drop(newest.take());
+            newest = self
+                .subscriber
+                .receive()
+                .map_err(|e| ReceiveError::Receive(e.to_string()))?;
+            if newest.is_none() {
+                break;
+            }
+        }
+        if let Some(sample) = &newest {
+            self.tracker
+                .observe(sample.origin(), sample.user_header().sequence());
+        }
+        Ok(newest)
+    }
+
+    async fn wait_for_notification(&mut self) -> Result<(), ReceiveError> {
+        loop {
+            let mut guard = self.wake.readable().await?;
+            let listener = &self.listener;
+            let drained = guard.try_io(|_| match listener.try_wait(|_| {}) {
+                Ok(0) => Err(io::ErrorKind::WouldBlock.into()),
+                Ok(count) => Ok(count),
+                Err(e) => Err(io::Error::other(format!("{e:?}"))),
+            });
+            match drained {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(e)) => return Err(ReceiveError::Wait(e.to_string())),
+                // Spurious readiness: readiness was cleared, wait again.
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}

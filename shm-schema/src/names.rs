@@ -1,0 +1,140 @@
+//! Every service name on the bus: `mm/<camera-id>/<stream>`.
+
+use std::fmt;
+
+/// Longest camera id accepted; keeps every service name well inside iceoryx2's limits.
+const MAX_CAMERA_ID_LEN: usize = 32;
+
+/// A camera id that was rejected, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid camera id {id:?}: {reason}")]
+pub struct InvalidCameraId {
+    /// The rejected id.
+    pub id: String,
+    /// Why it was rejected.
+    pub reason: &'static str,
+}
+
+/// A validated camera id: 1 to 32 characters of `a-z`, `0-9`, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CameraId(String);
+
+impl CameraId {
+    /// Validates `id`.
+    pub fn new(id: &str) -> Result<Self, InvalidCameraId> {
+        let reject = |reason| {
+            Err(InvalidCameraId {
+                id: id.to_owned(),
+                reason,
+            })
+        };
+        if id.is_empty() {
+            return reject("it is empty");
+        }
+        if id.len() > MAX_CAMERA_ID_LEN {
+            return reject("it is longer than 32 characters");
+        }
+        let allowed =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        if !id.chars().all(allowed) {
+            return reject("only a-z, 0-9, '-' and '_' are allowed");
+        }
+        Ok(Self(id.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CameraId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A stream of one camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// Frames as the source delivered them (payload `[u8]`, header `FrameHeader`).
+    FramesRaw,
+    /// Frames with overlays drawn (payload `[u8]`, header `FrameHeader`).
+    FramesComposited,
+    /// One JPEG per frame (payload `[u8]`, header `JpegHeader`).
+    FramesJpeg,
+    /// Health of every node (payload `NodeStatus`).
+    Status,
+}
+
+impl Stream {
+    /// Every stream, in pipeline order.
+    pub const ALL: [Stream; 4] = [
+        Stream::FramesRaw,
+        Stream::FramesComposited,
+        Stream::FramesJpeg,
+        Stream::Status,
+    ];
+
+    /// The part of the service name after the camera id.
+    pub const fn suffix(self) -> &'static str {
+        match self {
+            Stream::FramesRaw => "frames/raw",
+            Stream::FramesComposited => "frames/composited",
+            Stream::FramesJpeg => "frames/jpeg",
+            Stream::Status => "status",
+        }
+    }
+}
+
+/// The service names of one camera.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceNames {
+    camera: CameraId,
+}
+
+impl ServiceNames {
+    /// The names for `camera`.
+    pub fn new(camera: CameraId) -> Self {
+        Self { camera }
+    }
+
+    /// The camera these names belong to.
+    pub fn camera(&self) -> &CameraId {
+        &self.camera
+    }
+
+    /// The full service name of `stream`, e.g. `mm/cam0/frames/raw`.
+    ///
+    /// A publish-subscribe service and the event service that wakes its subscribers share
+    /// this name; iceoryx2 keeps them apart by messaging pattern.
+    pub fn of(&self, stream: Stream) -> String {
+        format!("mm/{}/{}", self.camera, stream.suffix())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_documented_scheme() {
+        let names = ServiceNames::new(CameraId::new("cam0").unwrap());
+        assert_eq!(names.of(Stream::FramesRaw), "mm/cam0/frames/raw");
+        assert_eq!(
+            names.of(Stream::FramesComposited),
+            "mm/cam0/frames/composited"
+        );
+        assert_eq!(names.of(Stream::FramesJpeg), "mm/cam0/frames/jpeg");
+        assert_eq!(names.of(Stream::Status), "mm/cam0/status");
+    }
+
+    #[test]
+    fn camera_ids_are_validated() {
+        assert!(CameraId::new("front-door_2").is_ok());
+        assert!(CameraId::new("").is_err());
+        assert!(CameraId::new("Cam0").is_err());
+        assert!(CameraId::new("a/b").is_err());
+        assert!(CameraId::new(&"x".repeat(33)).is_err());
+    }
+}

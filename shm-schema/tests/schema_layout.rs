@@ -1,0 +1,58 @@
+//! Pins the size, alignment and field offsets of every shared-memory message, so that a layout
+//! change is a deliberate act that also bumps SCHEMA_VERSION.
+
+use iceoryx2::prelude::ZeroCopySend;
+use mm_shm_schema::{FrameHeader, JpegHeader, NodeStatus, SCHEMA_VERSION};
+use std::mem::{align_of, offset_of, size_of};
+
+#[test]
+fn frame_header_layout_is_pinned() {
+    assert_eq!(size_of::<FrameHeader>(), 104);
+    assert_eq!(align_of::<FrameHeader>(), 8);
+    assert_eq!(offset_of!(FrameHeader, sequence), 0);
+    assert_eq!(offset_of!(FrameHeader, capture_ns), 8);
+    assert_eq!(offset_of!(FrameHeader, stage_ns), 16);
+    assert_eq!(offset_of!(FrameHeader, width), 80);
+    assert_eq!(offset_of!(FrameHeader, height), 84);
+    assert_eq!(offset_of!(FrameHeader, stride), 88);
+    assert_eq!(offset_of!(FrameHeader, pixel_format), 92);
+    assert_eq!(offset_of!(FrameHeader, source_kind), 96);
+}
+
+#[test]
+fn jpeg_header_layout_is_pinned() {
+    assert_eq!(size_of::<JpegHeader>(), 120);
+    assert_eq!(align_of::<JpegHeader>(), 8);
+    assert_eq!(offset_of!(JpegHeader, frame), 0);
+    assert_eq!(offset_of!(JpegHeader, encode_ns), 104);
+    assert_eq!(offset_of!(JpegHeader, jpeg_len), 112);
+    assert_eq!(offset_of!(JpegHeader, quality), 116);
+}
+
+#[test]
+fn node_status_layout_is_pinned() {
+    assert_eq!(size_of::<NodeStatus>(), 304);
+    assert_eq!(align_of::<NodeStatus>(), 8);
+    assert_eq!(offset_of!(NodeStatus, node), 0);
+    assert_eq!(offset_of!(NodeStatus, detail), 32);
+    assert_eq!(offset_of!(NodeStatus, last_error), 96);
+    assert_eq!(offset_of!(NodeStatus, started_ns), 256);
+    assert_eq!(offset_of!(NodeStatus, fps), 288);
+    assert_eq!(offset_of!(NodeStatus, restarts), 300);
+}
+
+#[test]
+fn every_type_name_carries_the_schema_version() {
+    let version = format!("mm.v{SCHEMA_VERSION}.");
+    // SAFETY: type_name only returns the static name given in the derive attribute.
+    let names = unsafe {
+        [
+            FrameHeader::type_name(),
+            JpegHeader::type_name(),
+            NodeStatus::type_name(),
+        ]
+    };
+    for name in names {
+        assert!(name.starts_with(&version), "{name} lacks {version}");
+    }
+}

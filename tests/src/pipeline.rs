@@ -1,0 +1,213 @@
+//! Starting and stopping the real system.
+
+use crate::procs::{children_named, is_running};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// Configures a pipeline before starting it.
+pub struct PipelineBuilder {
+    name: String,
+    config: String,
+}
+
+impl PipelineBuilder {
+    /// Adds TOML lines to the config (sections included).
+    pub fn config(mut self, toml: &str) -> Self {
+        self.config.push_str(toml);
+        self.config.push('\n');
+        self
+    }
+
+    /// Writes the config and starts `mm-supervisor`.
+    pub fn start(self) -> Pipeline {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let camera = format!("{}-{}", self.name, std::process::id());
+        let bin_dir = bin_dir();
+        let config_path = dir.path().join("mmoment.toml");
+        std::fs::write(&config_path, &self.config).expect("write config");
+        // What every test needs goes through the environment, as a deployment would override
+        // a shared config file; the children inherit it.
+        let supervisor = Command::new(bin_dir.join("mm-supervisor"))
+            .arg("--config")
+            .arg(&config_path)
+            .env("MM_CAMERA_ID", &camera)
+            .env("MM_API_BIND", format!("127.0.0.1:{port}"))
+            .env("MM_SUPERVISOR_BIN_DIR", &bin_dir)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .expect("start mm-supervisor");
+        Pipeline {
+            supervisor: Some(supervisor),
+            camera,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+/// A running supervisor with its nodes. Dropping it stops everything.
+pub struct Pipeline {
+    supervisor: Option<Child>,
+    camera: String,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Pipeline {
+    /// A pipeline named `name` (its camera id gets the test process id appended), synthetic
+    /// source unless configured otherwise.
+    pub fn builder(name: &str) -> PipelineBuilder {
+        PipelineBuilder {
+            name: name.to_owned(),
+            config: String::new(),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>` of the API.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The camera id.
+    pub fn camera(&self) -> &str {
+        &self.camera
+    }
+
+    /// The supervisor's pid.
+    pub fn supervisor_pid(&self) -> u32 {
+        self.supervisor
+            .as_ref()
+            .map(Child::id)
+            .expect("supervisor running")
+    }
+
+    /// The pid of node `name` (e.g. `capture`), waiting up to 5 s for it to run.
+    pub fn node_pid(&self, name: &str) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(pid) = children_named(self.supervisor_pid(), &format!("mm-{name}")).first()
+            {
+                return *pid;
+            }
+            assert!(Instant::now() < deadline, "node {name} is not running");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Polls `/api/health` until it answers `status` or `timeout` passes; returns the body.
+    pub async fn wait_for_health(&self, status: u16, timeout: Duration) -> serde_json::Value {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("no answer");
+        while Instant::now() < deadline {
+            assert!(
+                is_running(self.supervisor_pid()),
+                "mm-supervisor exited; see its log above"
+            );
+            if let Ok(response) = reqwest::get(self.url("/api/health")).await {
+                let code = response.status().as_u16();
+                let body: serde_json::Value = response.json().await.unwrap_or_default();
+                if code == status {
+                    return body;
+                }
+                last = format!("{code} {body}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("/api/health never answered {status} within {timeout:?}; last: {last}");
+    }
+
+    /// Sends SIGTERM to the supervisor and waits up to `timeout` for it to exit; returns how
+    /// long it took.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<Duration> {
+        let mut supervisor = self.supervisor.take()?;
+        let started = Instant::now();
+        let _ = kill(Pid::from_raw(supervisor.id() as i32), Signal::SIGTERM);
+        while started.elapsed() < timeout {
+            if let Ok(Some(_)) = supervisor.try_wait() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = supervisor.kill();
+        let _ = supervisor.wait();
+        None
+    }
+
+    /// Files this camera's iceoryx2 resources left in `/dev/shm` and iceoryx2's root folder,
+    /// except the domain's 16-byte node counter (`*.global_mgmt`), which iceoryx2 keeps by
+    /// design for as long as the machine runs.
+    pub fn leftover_shm_files(&self) -> Vec<PathBuf> {
+        let prefix = format!("mm_{}_", self.camera);
+        let mut found = Vec::new();
+        for dir in [Path::new("/dev/shm"), Path::new("/tmp/iceoryx2")] {
+            collect_files(dir, &mut found);
+        }
+        found
+            .into_iter()
+            .filter(|path| {
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                name.starts_with(&prefix) && !name.ends_with(".global_mgmt")
+            })
+            .collect()
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        self.terminate(Duration::from_secs(8));
+    }
+}
+
+fn collect_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
+}
+
+/// The folder of the workspace binaries: `MM_BIN_DIR`, else the profile folder this test
+/// binary was built into (`target/<profile>`).
+pub fn bin_dir() -> PathBuf {
+    let dir = std::env::var_os("MM_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().expect("test binary path");
+            // target/<profile>/deps/<test> → target/<profile>
+            exe.parent()
+                .and_then(Path::parent)
+                .expect("target dir")
+                .to_path_buf()
+        });
+    for binary in ["mm-supervisor", "mm-capture", "mm-encode", "mm-api"] {
+        assert!(
+            dir.join(binary).is_file(),
+            "{} missing: build the binaries first (cargo build --release --workspace --bins)",
+            dir.join(binary).display()
+        );
+    }
+    dir
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// Whether every pid in `pids` has exited.
+pub fn all_exited(pids: &[u32]) -> bool {
+    pids.iter().all(|&pid| !is_running(pid))
+}
