@@ -266,7 +266,8 @@ impl Bus {
             .service_builder(&self.service_name(service_name)?)
             .publish_subscribe::<NodeStatus>()
             .enable_safe_overflow(true)
-            .history_size(0)
+            // A reader that starts later still gets every node's newest status at once.
+            .history_size(1)
             .subscriber_max_buffer_size(STATUS_SUBSCRIBER_BUFFER)
             .subscriber_max_borrowed_samples(2)
             .max_publishers(STATUS_MAX_PUBLISHERS)

@@ -318,7 +318,7 @@ impl Config {
                 Err(ConfigError::OutOfRange { key, value, reason })
             }
         };
-        let edge_ok = |v: u32| (2..=MAX_EDGE).contains(&v) && v % 2 == 0;
+        let edge_ok = |v: u32| (2..=MAX_EDGE).contains(&v) && v.is_multiple_of(2);
         check(
             edge_ok(capture.width),
             "capture.width",

@@ -12,6 +12,7 @@ pub mod config;
 mod env_override;
 pub mod logging;
 pub mod node;
+pub mod procfs;
 pub mod publisher;
 pub mod rate;
 pub mod sequence;

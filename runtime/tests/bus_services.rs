@@ -39,9 +39,7 @@ async fn a_different_schema_version_is_refused() {
         .publish_subscribe::<[u8]>()
         .user_header::<FutureFrameHeader>()
         .open();
-    let error = result
-        .err()
-        .expect("a v2 header must not open a v1 service");
+    let error = result.expect_err("a v2 header must not open a v1 service");
     let message = format!("{error:?}");
     assert!(message.contains("Incompatible"), "unclear error: {message}");
 }

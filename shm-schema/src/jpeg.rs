@@ -4,7 +4,7 @@ use crate::FrameHeader;
 use iceoryx2::prelude::ZeroCopySend;
 
 /// User header of a `frames/jpeg` sample; the payload is the JPEG file, `jpeg_len` bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
 #[type_name("mm.v1.JpegHeader")]
 #[repr(C)]
 pub struct JpegHeader {
@@ -16,15 +16,4 @@ pub struct JpegHeader {
     pub jpeg_len: u32,
     /// The JPEG quality it was encoded with (1..=100).
     pub quality: u32,
-}
-
-impl Default for JpegHeader {
-    fn default() -> Self {
-        Self {
-            frame: FrameHeader::default(),
-            encode_ns: 0,
-            jpeg_len: 0,
-            quality: 0,
-        }
-    }
 }

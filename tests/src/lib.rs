@@ -3,17 +3,17 @@
 
 mod mjpeg;
 mod pipeline;
-mod procs;
 
 pub use mjpeg::{MjpegReader, Part};
+pub use mm_runtime::clock::monotonic_ns;
+pub use mm_runtime::procfs::{children_named, is_running};
 pub use pipeline::{all_exited, bin_dir, Pipeline, PipelineBuilder};
-pub use procs::{children_named, is_running, monotonic_ns};
 
-use std::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard};
 
 /// End-to-end tests measure frame rates on a 2-core machine: within one test binary they run
 /// one at a time, so they do not compete for the CPU.
-pub fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+pub async fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::const_new(());
+    LOCK.lock().await
 }

@@ -1,6 +1,6 @@
 //! Starting and stopping the real system.
 
-use crate::procs::{children_named, is_running};
+use mm_runtime::procfs::{children_named, is_running};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::path::{Path, PathBuf};
@@ -179,18 +179,19 @@ fn collect_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// The folder of the workspace binaries: `MM_BIN_DIR`, else the profile folder this test
-/// binary was built into (`target/<profile>`).
+/// The folder of the workspace binaries: `MM_BIN_DIR`, else the profile folder this binary
+/// was built into (`target/<profile>`; tests live one level below, in `deps/`).
 pub fn bin_dir() -> PathBuf {
     let dir = std::env::var_os("MM_BIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            let exe = std::env::current_exe().expect("test binary path");
-            // target/<profile>/deps/<test> → target/<profile>
-            exe.parent()
-                .and_then(Path::parent)
-                .expect("target dir")
-                .to_path_buf()
+            let exe = std::env::current_exe().expect("own binary path");
+            let own_dir = exe.parent().expect("binary folder");
+            if own_dir.ends_with("deps") {
+                own_dir.parent().expect("target dir").to_path_buf()
+            } else {
+                own_dir.to_path_buf()
+            }
         });
     for binary in ["mm-supervisor", "mm-capture", "mm-encode", "mm-api"] {
         assert!(

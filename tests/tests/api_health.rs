@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_turns_503_while_capture_is_down_and_recovers() {
-    let _serial = serial();
+    let _serial = serial().await;
     // A long restart delay keeps capture down long enough to observe.
     let pipeline = Pipeline::builder("health")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\n[supervisor]\nrestart_backoff_initial_ms = 6000")

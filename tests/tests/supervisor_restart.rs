@@ -31,7 +31,7 @@ async fn recovery_after_killing(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_capture_and_encode_are_restarted_and_the_stream_resumes() {
-    let _serial = serial();
+    let _serial = serial().await;
     let pipeline = Pipeline::builder("restart")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\n[supervisor]\nrestart_backoff_initial_ms = 200")
         .start();

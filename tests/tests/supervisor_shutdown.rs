@@ -5,7 +5,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_every_process_within_5s_and_cleans_shared_memory() {
-    let _serial = serial();
+    let _serial = serial().await;
     let mut pipeline = Pipeline::builder("shutdown")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360")
         .start();

@@ -47,7 +47,7 @@ pub fn ken_burns_crop(
         (photo_w, photo_w / aspect)
     };
     let eased = 0.5 - 0.5 * (std::f64::consts::PI * progress.clamp(0.0, 1.0)).cos();
-    let forward = shot % 2 == 0;
+    let forward = shot.is_multiple_of(2);
     let zoom = 1.0 + ZOOM * if forward { eased } else { 1.0 - eased };
     let (width, height) = (base_w / zoom, base_h / zoom);
     let pan = if forward { eased } else { 1.0 - eased };

@@ -11,7 +11,7 @@ pub fn yuyv_to_rgb(
 ) -> bool {
     let row_in = width * 2;
     let row_out = width * 3;
-    if width % 2 != 0
+    if !width.is_multiple_of(2)
         || stride < row_in
         || yuyv.len() < stride * height
         || rgb.len() < row_out * height

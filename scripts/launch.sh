@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole system on its built-in demo source (a synthetic camera over
+# public-domain photos). Ctrl-C stops every process cleanly.
+#   MM_CONFIG=path/to/mmoment.toml   another config file (default: config/mmoment.toml)
+#   MM_* variables                   override single keys, e.g. MM_CAPTURE_WIDTH=1920
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+echo "launch: building (release)"
+cargo build --release --workspace --bins --quiet
+
+config="${MM_CONFIG:-config/mmoment.toml}"
+bind="${MM_API_BIND:-$(sed -n 's/^bind *= *"\(.*\)"/\1/p' "$config" | head -1)}"
+port="${bind##*:}"
+echo "launch: config $config"
+echo "launch: open http://localhost:${port:-5002}/stream (health: http://localhost:${port:-5002}/api/health)"
+echo "launch: Ctrl-C to stop"
+exec target/release/mm-supervisor --config "$config"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up and runs every check and test: formatting, clippy, unit, integration and end-to-end
+# tests (the latter start the real binaries). Expects ../shared (models, media) beside the
+# repository, as CI provides it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+if [ ! -d ../shared/media ]; then
+  echo "test: ../shared/media is missing; the tests read its photos and video" >&2
+  exit 1
+fi
+
+echo "test: cargo fmt --check"
+cargo fmt --all -- --check
+echo "test: cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "test: building release binaries"
+cargo build --release --workspace --bins --quiet
+echo "test: cargo test"
+# Release: end-to-end tests measure frame rates, and JPEG work is slow unoptimised.
+cargo test --release --workspace
