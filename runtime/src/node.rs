@@ -2,6 +2,7 @@
 
 use crate::bus::{Bus, BusError};
 use crate::config::{Config, ConfigError, CONFIG_PATH_ENV};
+use crate::shutdown::StopSignal;
 use crate::status::StatusReporter;
 use std::path::PathBuf;
 
@@ -34,6 +35,9 @@ pub enum NodeStartError {
     /// The shared-memory bus could not be opened.
     #[error(transparent)]
     Bus(#[from] BusError),
+    /// The SIGTERM/SIGINT handlers could not be installed.
+    #[error("cannot install signal handlers: {0}")]
+    Signals(std::io::Error),
 }
 
 /// What a running node holds: its config, its bus connection and its status reporter.
@@ -48,7 +52,23 @@ pub struct NodeContext {
     pub status: StatusReporter,
 }
 
+/// What [`NodeContext::launch`] returns: the started node and the future that resolves when
+/// SIGTERM or SIGINT asks it to stop.
+pub type Launched = (
+    NodeContext,
+    std::pin::Pin<Box<dyn std::future::Future<Output = StopSignal>>>,
+);
+
 impl NodeContext {
+    /// The whole start-up of a node binary: parses the command line, installs the stop-signal
+    /// handlers (before any work, so no early signal is lost), then [`NodeContext::start`].
+    pub fn launch(name: &'static str) -> Result<Launched, NodeStartError> {
+        let args = <NodeArgs as clap::Parser>::parse();
+        let stop = crate::shutdown::stop_signal().map_err(NodeStartError::Signals)?;
+        let node = Self::start(name, &args)?;
+        Ok((node, Box::pin(stop)))
+    }
+
     /// Loads the config, sets up logging, opens the bus as node `mm-<name>`, and removes the
     /// shared-memory resources of dead nodes (e.g. this node's previous, killed run).
     pub fn start(name: &'static str, args: &NodeArgs) -> Result<Self, NodeStartError> {

@@ -49,11 +49,10 @@ impl<H: Debug + ZeroCopySend + 'static> LoanedSlice<H> {
 
     /// Header and payload together, for sources that fill both at once.
     pub fn parts_mut(&mut self) -> (&mut H, &mut [u8]) {
-        // SampleMut offers no split borrow; copy the header out and back in.
-        let payload = self.sample.payload_mut() as *mut [u8];
+        let payload: *mut [u8] = self.sample.payload_mut();
         let header = self.sample.user_header_mut();
-        // SAFETY: header and payload are disjoint regions of the sample; both borrows live no
-        // longer than `&mut self`.
+        // SAFETY: the user header and the payload are disjoint regions of the sample, and both
+        // borrows end with the borrow of `self`; `SampleMut` just has no split accessor.
         (header, unsafe { &mut *payload })
     }
 }

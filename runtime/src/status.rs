@@ -8,6 +8,9 @@ use iceoryx2::port::subscriber::Subscriber;
 use mm_shm_schema::{FixedStr, NodeState, NodeStatus};
 use std::collections::BTreeMap;
 
+/// How often every node publishes its status.
+pub const STATUS_PERIOD: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Window over which a node's frames per second are measured.
 const FPS_WINDOW_NS: u64 = 2_000_000_000;
 

@@ -13,6 +13,10 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use tokio::io::unix::AsyncFd;
 
+/// How long a node waits after a failed receive before trying again, so that a broken
+/// connection (e.g. to a publisher that was just killed) does not become a busy loop.
+pub const RECEIVE_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// A sample of a slice stream, read in place from shared memory.
 pub type SliceSample<H> = Sample<Ipc, [u8], H>;
 

@@ -5,19 +5,15 @@ use crate::frame::JpegFrame;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::status::StatusBoard;
+use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
+use mm_runtime::subscriber::RECEIVE_RETRY;
 use mm_runtime::{NodeArgs, NodeContext};
 use mm_shm_schema::{JpegHeader, NodeStatus, Stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// How often the API publishes its own status.
-const STATUS_PERIOD: Duration = Duration::from_secs(1);
-/// Pause after a failed receive, so a broken connection does not become a busy loop.
-const RECEIVE_RETRY: Duration = Duration::from_millis(100);
 /// Status requests that may wait at once; more are refused rather than queued without bound.
 const STATUS_REQUEST_QUEUE: usize = 64;
 

@@ -5,19 +5,15 @@ use anyhow::Context;
 use mm_capture::select;
 use mm_capture::source::{FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::{shutdown, NodeArgs, NodeContext, SlicePublisher};
+use mm_runtime::status::STATUS_PERIOD;
+use mm_runtime::{NodeContext, SlicePublisher};
 use mm_shm_schema::{FrameHeader, PixelFormat, Stage, Stream};
 use std::time::Duration;
 use tokio::time::{interval, MissedTickBehavior};
 
-/// How often the node publishes its status.
-const STATUS_PERIOD: Duration = Duration::from_secs(1);
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let args = <NodeArgs as clap::Parser>::parse();
-    let stop = shutdown::stop_signal().context("installing signal handlers")?;
-    let mut node = NodeContext::start("capture", &args)?;
+    let (mut node, mut stop) = NodeContext::launch("capture")?;
     let selected = select::open_source(&node.config.capture).context("opening the frame source")?;
     let mut source = selected.source;
     tracing::info!(source = %selected.reason, "frame source ready");
@@ -27,7 +23,6 @@ async fn main() -> anyhow::Result<()> {
     let publisher = node
         .bus
         .slice_publisher::<FrameHeader>(Stream::FramesRaw, frame_len(width, height))?;
-    tokio::pin!(stop);
     let mut pacer = Pacer::new(source.pacing());
     let mut status_tick = interval(STATUS_PERIOD);
     // Sequence numbers continue across restarts: a run starts at its start time in

@@ -13,6 +13,8 @@ use std::time::Duration;
 const SHOT_SECONDS: u32 = 6;
 /// How far a shot zooms in (crop shrinks to 1 / (1 + ZOOM)).
 const ZOOM: f64 = 0.25;
+/// Where faces sit in a portrait, as a fraction of its height from the top.
+const FACE_HEIGHT: f64 = 0.32;
 /// Height of the progress bar at the bottom that shows time within the shot.
 const BAR_ROWS: usize = 4;
 
@@ -52,11 +54,11 @@ pub fn ken_burns_crop(
     let (width, height) = (base_w / zoom, base_h / zoom);
     let pan = if forward { eased } else { 1.0 - eased };
     let left = (photo_w - width) * (0.35 + 0.3 * pan);
-    // Faces sit in the upper part of most portraits: keep the window there.
-    let top = ((photo_h - height) * 0.3).max(0.0);
+    // Faces sit about a third of the way down most portraits: centre the window there.
+    let top = photo_h * FACE_HEIGHT - height / 2.0;
     Crop {
         left: left.clamp(0.0, photo_w - width),
-        top: top.min(photo_h - height),
+        top: top.clamp(0.0, photo_h - height),
         width,
         height,
     }

@@ -1,24 +1,17 @@
 //! `mm-encode`: turns every new frame into one JPEG, shared by every MJPEG viewer.
 
-use anyhow::Context;
 use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
 use mm_runtime::config::EncodeInput;
-use mm_runtime::{shutdown, NodeArgs, NodeContext};
+use mm_runtime::status::STATUS_PERIOD;
+use mm_runtime::subscriber::RECEIVE_RETRY;
+use mm_runtime::NodeContext;
 use mm_shm_schema::{FrameHeader, JpegHeader, Stream};
-use std::time::Duration;
 use tokio::time::interval;
-
-/// How often the node publishes its status.
-const STATUS_PERIOD: Duration = Duration::from_secs(1);
-/// Pause after a failed receive, so a broken connection does not become a busy loop.
-const RECEIVE_RETRY: Duration = Duration::from_millis(100);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let args = <NodeArgs as clap::Parser>::parse();
-    let stop = shutdown::stop_signal().context("installing signal handlers")?;
-    let mut node = NodeContext::start("encode", &args)?;
+    let (mut node, mut stop) = NodeContext::launch("encode")?;
     let input = match node.config.encode.input {
         EncodeInput::Raw => Stream::FramesRaw,
         EncodeInput::Composited => Stream::FramesComposited,
@@ -36,7 +29,6 @@ async fn main() -> anyhow::Result<()> {
         .set_detail(&format!("{} q{quality}", input.suffix()));
     tracing::info!(input = input.suffix(), quality, "encoding");
 
-    tokio::pin!(stop);
     let mut status_tick = interval(STATUS_PERIOD);
     loop {
         tokio::select! {
