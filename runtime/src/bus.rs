@@ -13,7 +13,8 @@ use iceoryx2::prelude::{
 };
 use iceoryx2::service::port_factory::event::PortFactory as EventFactory;
 use iceoryx2::service::port_factory::publish_subscribe::PortFactory as PubSubFactory;
-use mm_shm_schema::{CameraId, NodeStatus, ServiceNames, Stream};
+use iceoryx2::service::port_factory::PortFactory as _;
+use mm_shm_schema::{CameraId, FrameHeader, JpegHeader, NodeStatus, ServiceNames, Stream};
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 
@@ -89,6 +90,26 @@ pub enum BusError {
     },
 }
 
+/// One iceoryx2 node of the camera.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeEntry {
+    /// Node name, e.g. `mm-capture`.
+    pub name: String,
+    /// Its process.
+    pub pid: u32,
+    /// Whether the process is alive.
+    pub alive: bool,
+}
+
+/// Publishers and subscribers connected to a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PortCounts {
+    /// Publishers.
+    pub publishers: usize,
+    /// Subscribers.
+    pub subscribers: usize,
+}
+
 /// This process's connection to one camera's services.
 #[derive(Debug)]
 pub struct Bus {
@@ -140,22 +161,83 @@ impl Bus {
         self.node.try_cleanup_dead_nodes()
     }
 
-    /// Names of this camera's iceoryx2 nodes (`mm-capture`, ...) whose process is alive now.
+    /// Every iceoryx2 node of this camera: name, process id, and whether the process lives.
     /// A killed process is reported dead at once, long before its status goes stale.
-    pub fn alive_node_names(&self) -> BTreeSet<String> {
-        let mut names = BTreeSet::new();
+    pub fn nodes(&self) -> Vec<NodeEntry> {
+        let mut nodes = Vec::new();
         let listed = Node::<Ipc>::list(self.node.config(), |state| {
-            if let NodeState::Alive(view) = &state {
-                if let Some(details) = view.details() {
-                    names.insert(details.name().to_string());
-                }
+            let (alive, details) = match &state {
+                NodeState::Alive(view) => (true, view.details().clone()),
+                NodeState::Dead(view) => (false, view.details().clone()),
+                NodeState::Inaccessible(_) | NodeState::Undefined(_) => (false, None),
+            };
+            if let Some(details) = details {
+                nodes.push(NodeEntry {
+                    name: details.name().to_string(),
+                    pid: details.process_id().value() as u32,
+                    alive,
+                });
             }
             CallbackProgression::Continue
         });
         if let Err(error) = listed {
             tracing::debug!(?error, "cannot list nodes");
         }
-        names
+        nodes
+    }
+
+    /// Names of this camera's iceoryx2 nodes (`mm-capture`, ...) whose process is alive now.
+    pub fn alive_node_names(&self) -> BTreeSet<String> {
+        self.nodes()
+            .into_iter()
+            .filter(|node| node.alive)
+            .map(|node| node.name)
+            .collect()
+    }
+
+    /// How many publishers and subscribers `stream` has now; `None` when the service does not
+    /// exist (nothing opened it). Opens, never creates.
+    pub fn port_counts(&self, stream: Stream) -> Option<PortCounts> {
+        let name = self.service_name(&self.names.of(stream)).ok()?;
+        let builder = self.node.service_builder(&name);
+        let counts = |publishers, subscribers| PortCounts {
+            publishers,
+            subscribers,
+        };
+        match stream {
+            Stream::FramesRaw | Stream::FramesComposited => {
+                let service = builder
+                    .publish_subscribe::<[u8]>()
+                    .user_header::<FrameHeader>()
+                    .open()
+                    .ok()?;
+                let dynamic = service.dynamic_config();
+                Some(counts(
+                    dynamic.number_of_publishers(),
+                    dynamic.number_of_subscribers(),
+                ))
+            }
+            Stream::FramesJpeg => {
+                let service = builder
+                    .publish_subscribe::<[u8]>()
+                    .user_header::<JpegHeader>()
+                    .open()
+                    .ok()?;
+                let dynamic = service.dynamic_config();
+                Some(counts(
+                    dynamic.number_of_publishers(),
+                    dynamic.number_of_subscribers(),
+                ))
+            }
+            Stream::Status => {
+                let service = builder.publish_subscribe::<NodeStatus>().open().ok()?;
+                let dynamic = service.dynamic_config();
+                Some(counts(
+                    dynamic.number_of_publishers(),
+                    dynamic.number_of_subscribers(),
+                ))
+            }
+        }
     }
 
     /// The service names of this camera.

@@ -60,6 +60,11 @@ impl StatusReporter {
         self.status.detail = FixedStr::new(detail);
     }
 
+    /// Records which stream the node reads frames from, e.g. `frames/raw`.
+    pub fn set_input(&mut self, stream: &str) {
+        self.status.input = FixedStr::new(stream);
+    }
+
     /// Marks the node as stopping and publishes that at once.
     pub fn stopping(&mut self) {
         self.status.state = NodeState::Stopping as u32;

@@ -54,6 +54,8 @@ pub struct NodeStatus {
     pub node: FixedStr<32>,
     /// Free-form short detail, e.g. the source kind for capture.
     pub detail: FixedStr<64>,
+    /// The stream the node reads frames from (e.g. `frames/raw`), empty for sources.
+    pub input: FixedStr<32>,
     /// The last error the node hit, empty when none.
     pub last_error: FixedStr<160>,
     /// When the node started (CLOCK_MONOTONIC ns).
@@ -86,6 +88,7 @@ impl Default for NodeStatus {
         Self {
             node: FixedStr::empty(),
             detail: FixedStr::empty(),
+            input: FixedStr::empty(),
             last_error: FixedStr::empty(),
             started_ns: 0,
             updated_ns: 0,

@@ -31,14 +31,15 @@ fn jpeg_header_layout_is_pinned() {
 
 #[test]
 fn node_status_layout_is_pinned() {
-    assert_eq!(size_of::<NodeStatus>(), 304);
+    assert_eq!(size_of::<NodeStatus>(), 336);
     assert_eq!(align_of::<NodeStatus>(), 8);
     assert_eq!(offset_of!(NodeStatus, node), 0);
     assert_eq!(offset_of!(NodeStatus, detail), 32);
-    assert_eq!(offset_of!(NodeStatus, last_error), 96);
-    assert_eq!(offset_of!(NodeStatus, started_ns), 256);
-    assert_eq!(offset_of!(NodeStatus, fps), 288);
-    assert_eq!(offset_of!(NodeStatus, restarts), 300);
+    assert_eq!(offset_of!(NodeStatus, input), 96);
+    assert_eq!(offset_of!(NodeStatus, last_error), 128);
+    assert_eq!(offset_of!(NodeStatus, started_ns), 288);
+    assert_eq!(offset_of!(NodeStatus, fps), 320);
+    assert_eq!(offset_of!(NodeStatus, restarts), 332);
 }
 
 #[test]

@@ -110,11 +110,12 @@ struct Ports {
 }
 
 fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
-    let node = NodeContext::start("api", args)?;
+    let mut node = NodeContext::start("api", args)?;
     let jpegs = node
         .bus
         .slice_subscriber::<JpegHeader>(Stream::FramesJpeg)?;
     let board = StatusBoard::new(node.bus.status_subscriber()?);
+    node.status.set_input(Stream::FramesJpeg.suffix());
     Ok(Ports { node, jpegs, board })
 }
 

@@ -27,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
     let mut encoder = JpegEncoder::new(quality);
     node.status
         .set_detail(&format!("{} q{quality}", input.suffix()));
+    node.status.set_input(input.suffix());
     tracing::info!(input = input.suffix(), quality, "encoding");
 
     let mut status_tick = interval(STATUS_PERIOD);
