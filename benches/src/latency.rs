@@ -1,10 +1,10 @@
 //! `mm-bench latency`: capture → `frames/jpeg` latency and CPU per node of the real pipeline.
 
+use crate::cpu::CpuWindow;
 use crate::percentiles::{summarize, Summary};
 use mm_e2e::Pipeline;
 use mm_runtime::bus::Bus;
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::procfs::{cpu_seconds, rss_bytes};
 use mm_shm_schema::{CameraId, JpegHeader, Stage, Stream};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -50,9 +50,9 @@ pub async fn run(width: u32, height: u32, fps: u32, seconds: f64) -> anyhow::Res
     pipeline.wait_for_health(200, Duration::from_secs(30)).await;
     let bus = Bus::open(&CameraId::new(pipeline.camera())?, "mm-bench")?;
     let mut jpegs = bus.slice_subscriber::<JpegHeader>(Stream::FramesJpeg)?;
-    let pids: BTreeMap<&str, u32> = NODES
+    let pids: BTreeMap<String, u32> = NODES
         .iter()
-        .map(|&node| (node, pipeline.node_pid(node)))
+        .map(|&node| (node.to_owned(), pipeline.node_pid(node)))
         .collect();
 
     // Warm-up: caches, allocator, CPU frequency.
@@ -61,10 +61,7 @@ pub async fn run(width: u32, height: u32, fps: u32, seconds: f64) -> anyhow::Res
         drop(jpegs.next().await?);
     }
 
-    let cpu_before: BTreeMap<&str, f64> = pids
-        .iter()
-        .map(|(&node, &pid)| (node, cpu_seconds(pid).unwrap_or(0.0)))
-        .collect();
+    let cpu = CpuWindow::start(&pids);
     let started = Instant::now();
     let (mut to_raw, mut to_jpeg, mut to_subscriber) = (Vec::new(), Vec::new(), Vec::new());
     let mut jpeg_bytes = 0u64;
@@ -81,20 +78,8 @@ pub async fn run(width: u32, height: u32, fps: u32, seconds: f64) -> anyhow::Res
         jpeg_bytes += u64::from(header.jpeg_len);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu_percent = pids
-        .iter()
-        .map(|(&node, &pid)| {
-            let used = cpu_seconds(pid).unwrap_or(0.0) - cpu_before[node];
-            (node.to_owned(), (used / elapsed * 1000.0).round() / 10.0)
-        })
-        .collect();
-    let rss_mib = pids
-        .iter()
-        .map(|(&node, &pid)| {
-            let mib = rss_bytes(pid).unwrap_or(0) as f64 / (1024.0 * 1024.0);
-            (node.to_owned(), (mib * 10.0).round() / 10.0)
-        })
-        .collect();
+    let cpu_percent = cpu.cpu_percent();
+    let rss_mib = cpu.rss_mib();
     let health = pipeline.wait_for_health(200, Duration::from_secs(5)).await;
     let skipped = NODES
         .iter()

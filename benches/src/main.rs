@@ -1,7 +1,11 @@
 //! `mm-bench`: measures the real pipeline.
 
+mod cpu;
 mod latency;
 mod percentiles;
+mod transport;
+mod transport_peer;
+mod viewers;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,6 +36,36 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// One-way frame hand-off between two processes at 640x480 to 3840x2160 (RGB24): our
+    /// zero-copy runtime, the same with a copy into the loan, and a Unix domain socket,
+    /// alternating in one run.
+    Transport {
+        /// Fewer rounds, for a smoke check.
+        #[arg(long)]
+        quick: bool,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// The real pipeline at 720p30 and 1080p30 with 1, 10 and 50 viewers reading /stream:
+    /// capture → JPEG on the wire latency, frames per viewer, CPU and RSS per node, skips.
+    Pipeline {
+        /// Shorter windows, for a smoke check (< 60 s).
+        #[arg(long)]
+        quick: bool,
+        /// Also write the results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// The receiving process of `transport` (started by it).
+    #[command(hide = true)]
+    TransportPeer {
+        #[arg(long, value_enum)]
+        variant: transport::Variant,
+        /// Camera id (shared memory) or socket path.
+        #[arg(long)]
+        endpoint: String,
+    },
 }
 
 fn parse_resolution(text: &str) -> anyhow::Result<(u32, u32)> {
@@ -57,11 +91,32 @@ async fn main() -> anyhow::Result<()> {
                 runs.push(latency::run(width, height, fps, seconds).await?);
             }
             println!("{}", latency::markdown(&runs));
-            if let Some(path) = json {
-                std::fs::write(&path, serde_json::to_string_pretty(&runs)?)
-                    .with_context(|| format!("writing {}", path.display()))?;
+            write_json(json, &runs)
+        }
+        Command::Transport { quick, json } => {
+            let results = transport::run(quick).await?;
+            println!("{}", transport::markdown(&results));
+            write_json(json, &results)
+        }
+        Command::Pipeline { quick, json } => {
+            let seconds = if quick { 3.0 } else { 10.0 };
+            let mut runs = Vec::new();
+            for (width, height) in [(1280, 720), (1920, 1080)] {
+                runs.extend(viewers::run_mode(width, height, 30, seconds).await?);
             }
-            Ok(())
+            println!("{}", viewers::markdown(&runs));
+            write_json(json, &runs)
+        }
+        Command::TransportPeer { variant, endpoint } => {
+            transport_peer::run(variant, &endpoint).await
         }
     }
+}
+
+fn write_json(path: Option<PathBuf>, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    if let Some(path) = path {
+        std::fs::write(&path, serde_json::to_string_pretty(value)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }

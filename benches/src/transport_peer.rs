@@ -1,0 +1,69 @@
+//! The receiving side of `mm-bench transport`, run as a child process of the benchmark.
+//!
+//! It acknowledges every frame with one byte on stdout (so the sender never queues frames
+//! behind each other) and, at the end, prints the receive latencies as a JSON line.
+
+use crate::transport::{Variant, SENTINEL};
+use mm_runtime::bus::Bus;
+use mm_runtime::clock::monotonic_ns;
+use mm_shm_schema::{CameraId, FrameHeader, Stream};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+
+/// Receives frames of `variant` until the sentinel and reports latencies.
+pub async fn run(variant: Variant, endpoint: &str) -> anyhow::Result<()> {
+    let latencies = match variant {
+        Variant::ZeroCopy | Variant::CopyIntoLoan => receive_shm(endpoint).await?,
+        Variant::UnixSocket => receive_socket(endpoint)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", serde_json::to_string(&latencies)?)?;
+    stdout.flush()?;
+    Ok(())
+}
+
+fn ack() -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(b".")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+async fn receive_shm(camera: &str) -> anyhow::Result<Vec<u64>> {
+    let bus = Bus::open(&CameraId::new(camera)?, "mm-bench-peer")?;
+    let mut frames = bus.slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    // Tell the sender the subscriber is connected.
+    ack()?;
+    let mut latencies = Vec::new();
+    loop {
+        let sample = frames.next().await?;
+        let received = monotonic_ns();
+        let header = *sample.user_header();
+        drop(sample);
+        if header.sequence == SENTINEL {
+            return Ok(latencies);
+        }
+        latencies.push(received.saturating_sub(header.capture_ns));
+        ack()?;
+    }
+}
+
+fn receive_socket(path: &str) -> anyhow::Result<Vec<u64>> {
+    let mut socket = UnixStream::connect(path)?;
+    ack()?;
+    let mut latencies = Vec::new();
+    let mut buffer = Vec::new();
+    loop {
+        let mut head = [0u8; 16];
+        socket.read_exact(&mut head)?;
+        let sent = u64::from_le_bytes(head[..8].try_into()?);
+        let len = u64::from_le_bytes(head[8..].try_into()?) as usize;
+        if sent == SENTINEL {
+            return Ok(latencies);
+        }
+        buffer.resize(len, 0);
+        socket.read_exact(&mut buffer)?;
+        latencies.push(monotonic_ns().saturating_sub(sent));
+        ack()?;
+    }
+}

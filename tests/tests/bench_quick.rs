@@ -1,0 +1,61 @@
+//! `mm-bench ... --quick` runs end to end and writes the documented JSON shape. (Speed is
+//! recorded in docs/BENCHMARKS.md, never asserted here.)
+
+use mm_e2e::{bin_dir, serial};
+use std::process::Command;
+
+fn run_bench(args: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("out.json");
+    let output = Command::new(bin_dir().join("mm-bench"))
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run mm-bench");
+    assert!(
+        output.status.success(),
+        "mm-bench {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.starts_with("| "), "no markdown table: {table}");
+    serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_quick_compares_every_transport_at_every_size() {
+    let _serial = serial().await;
+    let results = run_bench(&["transport", "--quick"]);
+    let results = results.as_array().unwrap();
+    for size in ["640x480", "1280x720", "1920x1080", "3840x2160"] {
+        for variant in ["zero_copy", "copy_into_loan", "unix_socket"] {
+            let row = results
+                .iter()
+                .find(|r| r["size"] == size && r["variant"] == variant)
+                .unwrap_or_else(|| panic!("no {variant} at {size}"));
+            assert!(row["latency"]["count"].as_u64().unwrap() > 0);
+            assert!(row["latency"]["p99_ms"].as_f64().unwrap() > 0.0);
+            assert!(row["p99_ratio_to_zero_copy"].is_number());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipeline_quick_measures_every_viewer_count() {
+    let _serial = serial().await;
+    let runs = run_bench(&["pipeline", "--quick"]);
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    for run in runs {
+        assert!(
+            run["capture_to_wire"]["count"].as_u64().unwrap() > 0,
+            "{run}"
+        );
+        assert!(run["fps_per_viewer_mean"].as_f64().unwrap() > 0.0, "{run}");
+        for node in ["capture", "encode", "api"] {
+            assert!(run["cpu_percent"][node].is_number(), "{run}");
+            assert!(run["skipped"][node].is_u64(), "{run}");
+        }
+    }
+}
