@@ -1,8 +1,10 @@
 //! `mm-bench`: measures the real pipeline.
 
 mod cpu;
+mod gst_shm;
 mod latency;
 mod percentiles;
+mod plot;
 mod transport;
 mod transport_peer;
 mod viewers;
@@ -37,8 +39,8 @@ enum Command {
         json: Option<PathBuf>,
     },
     /// One-way frame hand-off between two processes at 640x480 to 3840x2160 (RGB24): our
-    /// zero-copy runtime, the same with a copy into the loan, and a Unix domain socket,
-    /// alternating in one run.
+    /// zero-copy runtime, the same with a copy into the loan, a Unix domain socket and
+    /// GStreamer shmsink/shmsrc, alternating in one run.
     Transport {
         /// Fewer rounds, for a smoke check.
         #[arg(long)]
@@ -46,6 +48,9 @@ enum Command {
         /// Also write the results as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also plot the results into this PNG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// The real pipeline at 720p30 and 1080p30 with 1, 10 and 50 viewers reading /stream:
     /// capture → JPEG on the wire latency, frames per viewer, CPU and RSS per node, skips.
@@ -56,6 +61,9 @@ enum Command {
         /// Also write the results as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also plot the results into this PNG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
     /// The receiving process of `transport` (started by it).
     #[command(hide = true)]
@@ -65,6 +73,12 @@ enum Command {
         /// Camera id (shared memory) or socket path.
         #[arg(long)]
         endpoint: String,
+        /// Frame width.
+        #[arg(long)]
+        width: u32,
+        /// Frame height.
+        #[arg(long)]
+        height: u32,
     },
 }
 
@@ -93,23 +107,32 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", latency::markdown(&runs));
             write_json(json, &runs)
         }
-        Command::Transport { quick, json } => {
+        Command::Transport { quick, json, plot } => {
             let results = transport::run(quick).await?;
             println!("{}", transport::markdown(&results));
+            if let Some(path) = plot {
+                transport::plot(&results, &path)?;
+            }
             write_json(json, &results)
         }
-        Command::Pipeline { quick, json } => {
+        Command::Pipeline { quick, json, plot } => {
             let seconds = if quick { 3.0 } else { 10.0 };
             let mut runs = Vec::new();
             for (width, height) in [(1280, 720), (1920, 1080)] {
                 runs.extend(viewers::run_mode(width, height, 30, seconds).await?);
             }
             println!("{}", viewers::markdown(&runs));
+            if let Some(path) = plot {
+                viewers::plot(&runs, &path)?;
+            }
             write_json(json, &runs)
         }
-        Command::TransportPeer { variant, endpoint } => {
-            transport_peer::run(variant, &endpoint).await
-        }
+        Command::TransportPeer {
+            variant,
+            endpoint,
+            width,
+            height,
+        } => transport_peer::run(variant, &endpoint, width, height).await,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `mm-bench transport`: one-way hand-off of one frame between two processes, for our
 //! zero-copy runtime and for the alternatives, alternating in the same run.
 
+use crate::gst_shm::GstSender;
 use crate::percentiles::{summarize, Summary};
 use mm_runtime::bus::Bus;
 use mm_runtime::clock::monotonic_ns;
@@ -26,13 +27,25 @@ pub enum Variant {
     CopyIntoLoan,
     /// (c) the frame written through a Unix domain socket and read out whole.
     UnixSocket,
+    /// (d) GStreamer: appsrc → shmsink, shmsrc → appsink.
+    GstreamerShm,
+}
+
+/// Which receiving process a variant's frames go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PeerKind {
+    /// One iceoryx2 subscriber serves both iceoryx2 variants: they differ only when sending.
+    Iceoryx,
+    Socket,
+    Gstreamer,
 }
 
 impl Variant {
-    const ALL: [Variant; 3] = [
+    const ALL: [Variant; 4] = [
         Variant::ZeroCopy,
         Variant::CopyIntoLoan,
         Variant::UnixSocket,
+        Variant::GstreamerShm,
     ];
 
     fn label(self) -> &'static str {
@@ -40,6 +53,15 @@ impl Variant {
             Variant::ZeroCopy => "iceoryx2 zero-copy (ours)",
             Variant::CopyIntoLoan => "iceoryx2 + copy into loan",
             Variant::UnixSocket => "Unix domain socket",
+            Variant::GstreamerShm => "GStreamer shmsink/shmsrc",
+        }
+    }
+
+    fn peer_kind(self) -> PeerKind {
+        match self {
+            Variant::ZeroCopy | Variant::CopyIntoLoan => PeerKind::Iceoryx,
+            Variant::UnixSocket => PeerKind::Socket,
+            Variant::GstreamerShm => PeerKind::Gstreamer,
         }
     }
 }
@@ -64,12 +86,14 @@ struct Peer {
 }
 
 impl Peer {
-    fn spawn(variant: Variant, endpoint: &str) -> anyhow::Result<Self> {
+    fn spawn(variant: Variant, endpoint: &str, width: u32, height: u32) -> anyhow::Result<Self> {
         let variant_arg = match variant {
             Variant::ZeroCopy => "zero-copy",
             Variant::CopyIntoLoan => "copy-into-loan",
             Variant::UnixSocket => "unix-socket",
+            Variant::GstreamerShm => "gstreamer-shm",
         };
+        let (width, height) = (width.to_string(), height.to_string());
         let mut child = Command::new(std::env::current_exe()?)
             .args([
                 "transport-peer",
@@ -78,6 +102,7 @@ impl Peer {
                 "--endpoint",
                 endpoint,
             ])
+            .args(["--width", &width, "--height", &height])
             .stdout(Stdio::piped())
             .spawn()?;
         let stdout = child
@@ -107,22 +132,22 @@ impl Peer {
 
 /// One sender per variant at one size, each with its peer.
 struct Senders {
-    bus: Bus,
+    /// The iceoryx2 node the publisher belongs to, kept for the publisher's lifetime.
+    _bus: Bus,
     publisher: mm_runtime::SlicePublisher<FrameHeader>,
     socket: std::os::unix::net::UnixStream,
-    peers: Vec<(Variant, Peer)>,
+    gstreamer: GstSender,
+    peers: Vec<(PeerKind, Peer)>,
     frame: Vec<u8>,
-    _socket_dir: tempfile_dir::Dir,
+    _socket_dir: TempDir,
 }
 
-/// A temporary folder for the socket, removed on drop.
-mod tempfile_dir {
-    /// The folder.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
+/// A temporary folder for the sockets, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -135,49 +160,53 @@ impl Senders {
         let dir =
             std::env::temp_dir().join(format!("mm-bench-{}-{width}x{height}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let socket_path = dir.join("frames.sock");
-        let listener = UnixListener::bind(&socket_path)?;
+        let dir = TempDir(dir);
         let mut peers = Vec::new();
-        // One shared-memory peer serves both shared-memory variants, which differ only on the
-        // sending side.
-        let mut shm_peer = Peer::spawn(Variant::ZeroCopy, &camera)?;
-        shm_peer.wait_ack()?;
-        peers.push((Variant::ZeroCopy, shm_peer));
-        let mut socket_peer = Peer::spawn(Variant::UnixSocket, &socket_path.display().to_string())?;
+
+        let mut iceoryx_peer = Peer::spawn(Variant::ZeroCopy, &camera, width, height)?;
+        iceoryx_peer.wait_ack()?;
+        peers.push((PeerKind::Iceoryx, iceoryx_peer));
+
+        let socket_path = dir.0.join("frames.sock").display().to_string();
+        let listener = UnixListener::bind(&socket_path)?;
+        let mut socket_peer = Peer::spawn(Variant::UnixSocket, &socket_path, width, height)?;
         let (socket, _) = listener.accept()?;
         socket_peer.wait_ack()?;
-        peers.push((Variant::UnixSocket, socket_peer));
+        peers.push((PeerKind::Socket, socket_peer));
+
+        let gst_path = dir.0.join("gst.sock").display().to_string();
+        let gstreamer = GstSender::start(&gst_path, width, height)?;
+        let mut gst_peer = Peer::spawn(Variant::GstreamerShm, &gst_path, width, height)?;
+        gst_peer.wait_ack()?;
+        peers.push((PeerKind::Gstreamer, gst_peer));
+
         // A frame with content, so copies move real bytes.
         let frame = (0..len).map(|i| (i % 251) as u8).collect();
         Ok(Self {
-            bus,
+            _bus: bus,
             publisher,
             socket,
+            gstreamer,
             peers,
             frame,
-            _socket_dir: tempfile_dir::Dir(dir),
+            _socket_dir: dir,
         })
     }
 
-    fn peer(&mut self, variant: Variant) -> anyhow::Result<&mut Peer> {
-        let wanted = if variant == Variant::UnixSocket {
-            Variant::UnixSocket
-        } else {
-            Variant::ZeroCopy
-        };
+    fn peer(&mut self, kind: PeerKind) -> anyhow::Result<&mut Peer> {
         self.peers
             .iter_mut()
-            .find(|(v, _)| *v == wanted)
+            .find(|(k, _)| *k == kind)
             .map(|(_, peer)| peer)
-            .ok_or_else(|| anyhow::anyhow!("no peer for {variant:?}"))
+            .ok_or_else(|| anyhow::anyhow!("no {kind:?} peer"))
     }
 
     /// Hands one frame over and waits for the peer's acknowledgement.
     fn hand_off(&mut self, variant: Variant, sequence: u64) -> anyhow::Result<()> {
         let len = self.frame.len();
+        let sent = monotonic_ns();
         match variant {
             Variant::ZeroCopy | Variant::CopyIntoLoan => {
-                let sent = monotonic_ns();
                 let mut loaned = self.publisher.loan(len)?;
                 if variant == Variant::CopyIntoLoan {
                     loaned.payload_mut().copy_from_slice(&self.frame);
@@ -188,45 +217,32 @@ impl Senders {
                 self.publisher.send(loaned)?;
             }
             Variant::UnixSocket => {
-                let sent = monotonic_ns();
-                let mut head = [0u8; 16];
-                head[..8].copy_from_slice(&sent.to_le_bytes());
-                head[8..].copy_from_slice(&(len as u64).to_le_bytes());
-                self.socket.write_all(&head)?;
+                self.socket.write_all(&socket_head(sent, len))?;
                 self.socket.write_all(&self.frame)?;
             }
+            Variant::GstreamerShm => self.gstreamer.send(&self.frame, sent)?,
         }
-        self.peer(variant)?.wait_ack()
+        self.peer(variant.peer_kind())?.wait_ack()
     }
 
-    /// Ends the peers and returns each variant's latencies.
-    fn finish(mut self, order: &[(Variant, u64)]) -> anyhow::Result<Vec<(Variant, Vec<u64>)>> {
+    /// Ends the peers and returns each variant's latencies, in the order `order` sent them.
+    fn finish(mut self, order: &[Variant]) -> anyhow::Result<Vec<(Variant, Vec<u64>)>> {
         let mut loaned = self.publisher.loan(1)?;
         loaned.header_mut().sequence = SENTINEL;
         self.publisher.send(loaned)?;
-        let mut head = [0u8; 16];
-        head[..8].copy_from_slice(&SENTINEL.to_le_bytes());
-        self.socket.write_all(&head)?;
-        let mut shm = Vec::new();
-        let mut socket = Vec::new();
-        for (variant, peer) in self.peers.drain(..) {
-            match variant {
-                Variant::UnixSocket => socket = peer.finish()?,
-                _ => shm = peer.finish()?,
-            }
+        self.socket.write_all(&socket_head(SENTINEL, 0))?;
+        self.gstreamer.send(&self.frame, SENTINEL)?;
+        let mut received: Vec<(PeerKind, std::vec::IntoIter<u64>)> = Vec::new();
+        for (kind, peer) in self.peers.drain(..) {
+            received.push((kind, peer.finish()?.into_iter()));
         }
-        drop(self.bus);
-        // The shared-memory peer saw both shared-memory variants, in the order they were sent.
         let mut by_variant: Vec<(Variant, Vec<u64>)> =
             Variant::ALL.iter().map(|&v| (v, Vec::new())).collect();
-        let mut shm_samples = shm.into_iter();
-        let mut socket_samples = socket.into_iter();
-        for &(variant, _) in order {
-            let sample = if variant == Variant::UnixSocket {
-                socket_samples.next()
-            } else {
-                shm_samples.next()
-            };
+        for &variant in order {
+            let sample = received
+                .iter_mut()
+                .find(|(kind, _)| *kind == variant.peer_kind())
+                .and_then(|(_, samples)| samples.next());
             if let (Some(sample), Some((_, samples))) =
                 (sample, by_variant.iter_mut().find(|(v, _)| *v == variant))
             {
@@ -235,6 +251,14 @@ impl Senders {
         }
         Ok(by_variant)
     }
+}
+
+/// The 16 bytes before each frame on the socket: send time and length.
+pub fn socket_head(sent: u64, len: usize) -> [u8; 16] {
+    let mut head = [0u8; 16];
+    head[..8].copy_from_slice(&sent.to_le_bytes());
+    head[8..].copy_from_slice(&(len as u64).to_le_bytes());
+    head
 }
 
 /// Runs every variant at every size, alternating variants within each size.
@@ -250,7 +274,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<TransportResult>> {
         for variant in Variant::ALL {
             for _ in 0..per_round {
                 senders.hand_off(variant, sequence)?;
-                order.push((variant, sequence));
+                order.push(variant);
                 sequence += 1;
             }
         }
@@ -259,7 +283,7 @@ pub async fn run(quick: bool) -> anyhow::Result<Vec<TransportResult>> {
             for variant in Variant::ALL {
                 for _ in 0..per_round {
                     senders.hand_off(variant, sequence)?;
-                    order.push((variant, sequence));
+                    order.push(variant);
                     sequence += 1;
                 }
             }
@@ -306,4 +330,43 @@ pub fn markdown(results: &[TransportResult]) -> String {
         ));
     }
     out
+}
+
+/// Plots p50 (thick) and p99 (thin) of every transport over the frame sizes.
+pub fn plot(results: &[TransportResult], path: &std::path::Path) -> anyhow::Result<()> {
+    let sizes: Vec<String> = SIZES.iter().map(|(w, h)| format!("{w}x{h}")).collect();
+    let mut series = Vec::new();
+    for variant in Variant::ALL {
+        for (p99, label) in [(false, "p50"), (true, "p99")] {
+            let values = sizes
+                .iter()
+                .map(|size| {
+                    results
+                        .iter()
+                        .find(|r| &r.size == size && r.variant == variant)
+                        .map(|r| {
+                            1000.0
+                                * if p99 {
+                                    r.latency.p99_ms
+                                } else {
+                                    r.latency.p50_ms
+                                }
+                        })
+                })
+                .collect();
+            series.push(crate::plot::Series {
+                label: format!("{} {label}", variant.label()),
+                values,
+                thin: p99,
+                color: series.len() / 2,
+            });
+        }
+    }
+    crate::plot::log_lines(
+        path,
+        "One-way frame hand-off between processes (RGB24)",
+        "latency µs (log)",
+        &sizes,
+        &series,
+    )
 }

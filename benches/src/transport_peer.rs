@@ -3,6 +3,7 @@
 //! It acknowledges every frame with one byte on stdout (so the sender never queues frames
 //! behind each other) and, at the end, prints the receive latencies as a JSON line.
 
+use crate::gst_shm::GstReceiver;
 use crate::transport::{Variant, SENTINEL};
 use mm_runtime::bus::Bus;
 use mm_runtime::clock::monotonic_ns;
@@ -11,10 +12,11 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
 /// Receives frames of `variant` until the sentinel and reports latencies.
-pub async fn run(variant: Variant, endpoint: &str) -> anyhow::Result<()> {
+pub async fn run(variant: Variant, endpoint: &str, width: u32, height: u32) -> anyhow::Result<()> {
     let latencies = match variant {
         Variant::ZeroCopy | Variant::CopyIntoLoan => receive_shm(endpoint).await?,
         Variant::UnixSocket => receive_socket(endpoint)?,
+        Variant::GstreamerShm => receive_gstreamer(endpoint, width, height)?,
     };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", serde_json::to_string(&latencies)?)?;
@@ -63,6 +65,20 @@ fn receive_socket(path: &str) -> anyhow::Result<Vec<u64>> {
         }
         buffer.resize(len, 0);
         socket.read_exact(&mut buffer)?;
+        latencies.push(monotonic_ns().saturating_sub(sent));
+        ack()?;
+    }
+}
+
+fn receive_gstreamer(path: &str, width: u32, height: u32) -> anyhow::Result<Vec<u64>> {
+    let receiver = GstReceiver::connect(path, width, height)?;
+    ack()?;
+    let mut latencies = Vec::new();
+    loop {
+        let sent = receiver.receive()?;
+        if sent == SENTINEL {
+            return Ok(latencies);
+        }
         latencies.push(monotonic_ns().saturating_sub(sent));
         ack()?;
     }

@@ -29,7 +29,12 @@ async fn transport_quick_compares_every_transport_at_every_size() {
     let results = run_bench(&["transport", "--quick"]);
     let results = results.as_array().unwrap();
     for size in ["640x480", "1280x720", "1920x1080", "3840x2160"] {
-        for variant in ["zero_copy", "copy_into_loan", "unix_socket"] {
+        for variant in [
+            "zero_copy",
+            "copy_into_loan",
+            "unix_socket",
+            "gstreamer_shm",
+        ] {
             let row = results
                 .iter()
                 .find(|r| r["size"] == size && r["variant"] == variant)
