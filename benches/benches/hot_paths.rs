@@ -12,15 +12,20 @@ use mm_shm_schema::JpegHeader;
 
 const SIZES: [(usize, usize); 2] = [(1280, 720), (1920, 1080)];
 
-/// A frame of the synthetic scene (real photo content, as JPEG sizes depend on it).
-fn scene(width: usize, height: usize) -> Vec<u8> {
-    let mut source = SyntheticSource::new(
+/// The demo scene at `width` x `height`.
+fn synthetic(width: usize, height: usize) -> SyntheticSource {
+    SyntheticSource::new(
         demo_photos().expect("demo photos"),
         width as u32,
         height as u32,
         30,
     )
-    .expect("synthetic source");
+    .expect("synthetic source")
+}
+
+/// A frame of the synthetic scene (real photo content, as JPEG sizes depend on it).
+fn scene(width: usize, height: usize) -> Vec<u8> {
+    let mut source = synthetic(width, height);
     let mut frame = vec![0; width * height * 3];
     source.fill(&mut frame).expect("render");
     frame
@@ -66,13 +71,7 @@ fn yuyv_conversion(c: &mut Criterion) {
 fn synthetic_render(c: &mut Criterion) {
     let mut group = c.benchmark_group("synthetic_render");
     for (width, height) in SIZES {
-        let mut source = SyntheticSource::new(
-            demo_photos().expect("demo photos"),
-            width as u32,
-            height as u32,
-            30,
-        )
-        .expect("synthetic source");
+        let mut source = synthetic(width, height);
         let mut frame = vec![0; width * height * 3];
         group.bench_function(format!("{width}x{height}"), |b| {
             b.iter(|| black_box(source.fill(&mut frame).expect("render")))

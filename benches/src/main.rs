@@ -20,6 +20,20 @@ struct Args {
     command: Command,
 }
 
+/// Options every full benchmark takes.
+#[derive(clap::Args)]
+struct RunOptions {
+    /// A short run for smoke checks (well under 60 s), same output shape.
+    #[arg(long)]
+    quick: bool,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Also plot the results into this PNG.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Capture → frames/jpeg latency (from the frame headers) and CPU per node, with the
@@ -42,28 +56,14 @@ enum Command {
     /// zero-copy runtime, the same with a copy into the loan, a Unix domain socket and
     /// GStreamer shmsink/shmsrc, alternating in one run.
     Transport {
-        /// Fewer rounds, for a smoke check.
-        #[arg(long)]
-        quick: bool,
-        /// Also write the results as JSON here.
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Also plot the results into this PNG.
-        #[arg(long)]
-        plot: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunOptions,
     },
     /// The real pipeline at 720p30 and 1080p30 with 1, 10 and 50 viewers reading /stream:
     /// capture → JPEG on the wire latency, frames per viewer, CPU and RSS per node, skips.
     Pipeline {
-        /// Shorter windows, for a smoke check (< 60 s).
-        #[arg(long)]
-        quick: bool,
-        /// Also write the results as JSON here.
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Also plot the results into this PNG.
-        #[arg(long)]
-        plot: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunOptions,
     },
     /// The receiving process of `transport` (started by it).
     #[command(hide = true)]
@@ -107,7 +107,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", latency::markdown(&runs));
             write_json(json, &runs)
         }
-        Command::Transport { quick, json, plot } => {
+        Command::Transport {
+            run: RunOptions { quick, json, plot },
+        } => {
             let results = transport::run(quick).await?;
             println!("{}", transport::markdown(&results));
             if let Some(path) = plot {
@@ -115,7 +117,9 @@ async fn main() -> anyhow::Result<()> {
             }
             write_json(json, &results)
         }
-        Command::Pipeline { quick, json, plot } => {
+        Command::Pipeline {
+            run: RunOptions { quick, json, plot },
+        } => {
             let seconds = if quick { 3.0 } else { 10.0 };
             let mut runs = Vec::new();
             for (width, height) in [(1280, 720), (1920, 1080)] {

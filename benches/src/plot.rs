@@ -29,6 +29,33 @@ pub struct Series {
     pub color: usize,
 }
 
+/// A thick p50 and a thin p99 line in one colour per subject: `percentiles(subject, x)` gives
+/// (p50, p99) at category `x`, in the plot's unit.
+pub fn p50_p99_series<T>(
+    subjects: &[(String, T)],
+    categories: usize,
+    percentiles: impl Fn(&T, usize) -> Option<(f64, f64)>,
+) -> Vec<Series> {
+    let mut series = Vec::new();
+    for (color, (label, subject)) in subjects.iter().enumerate() {
+        for (p99, suffix) in [(false, "p50"), (true, "p99")] {
+            let values = (0..categories)
+                .map(|x| {
+                    percentiles(subject, x)
+                        .map(|(p50_value, p99_value)| if p99 { p99_value } else { p50_value })
+                })
+                .collect();
+            series.push(Series {
+                label: format!("{label} {suffix}"),
+                values,
+                thin: p99,
+                color,
+            });
+        }
+    }
+    series
+}
+
 fn register_font() -> anyhow::Result<()> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED

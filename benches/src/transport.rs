@@ -335,33 +335,16 @@ pub fn markdown(results: &[TransportResult]) -> String {
 /// Plots p50 (thick) and p99 (thin) of every transport over the frame sizes.
 pub fn plot(results: &[TransportResult], path: &std::path::Path) -> anyhow::Result<()> {
     let sizes: Vec<String> = SIZES.iter().map(|(w, h)| format!("{w}x{h}")).collect();
-    let mut series = Vec::new();
-    for variant in Variant::ALL {
-        for (p99, label) in [(false, "p50"), (true, "p99")] {
-            let values = sizes
-                .iter()
-                .map(|size| {
-                    results
-                        .iter()
-                        .find(|r| &r.size == size && r.variant == variant)
-                        .map(|r| {
-                            1000.0
-                                * if p99 {
-                                    r.latency.p99_ms
-                                } else {
-                                    r.latency.p50_ms
-                                }
-                        })
-                })
-                .collect();
-            series.push(crate::plot::Series {
-                label: format!("{} {label}", variant.label()),
-                values,
-                thin: p99,
-                color: series.len() / 2,
-            });
-        }
-    }
+    let subjects: Vec<(String, Variant)> = Variant::ALL
+        .iter()
+        .map(|&v| (v.label().to_owned(), v))
+        .collect();
+    let series = crate::plot::p50_p99_series(&subjects, sizes.len(), |&variant, x| {
+        results
+            .iter()
+            .find(|r| r.size == sizes[x] && r.variant == variant)
+            .map(|r| (r.latency.p50_ms * 1000.0, r.latency.p99_ms * 1000.0))
+    });
     crate::plot::log_lines(
         path,
         "One-way frame hand-off between processes (RGB24)",

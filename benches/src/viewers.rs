@@ -171,28 +171,17 @@ pub fn markdown(runs: &[ViewerRun]) -> String {
 /// Plots capture → wire latency p50 (thick) and p99 (thin) over the viewer counts, per mode.
 pub fn plot(runs: &[ViewerRun], path: &std::path::Path) -> anyhow::Result<()> {
     let viewers: Vec<String> = VIEWERS.iter().map(|v| format!("{v} viewers")).collect();
-    let mut modes: Vec<&str> = runs.iter().map(|r| r.mode.as_str()).collect();
+    let mut modes: Vec<(String, String)> = runs
+        .iter()
+        .map(|r| (r.mode.clone(), r.mode.clone()))
+        .collect();
     modes.dedup();
-    let mut series = Vec::new();
-    for mode in modes {
-        for (p99, label) in [(false, "p50"), (true, "p99")] {
-            let values = VIEWERS
-                .iter()
-                .map(|&count| {
-                    runs.iter()
-                        .find(|r| r.mode == mode && r.viewers == count)
-                        .and_then(|r| r.capture_to_wire)
-                        .map(|s| if p99 { s.p99_ms } else { s.p50_ms })
-                })
-                .collect();
-            series.push(crate::plot::Series {
-                label: format!("{mode} {label}"),
-                values,
-                thin: p99,
-                color: series.len() / 2,
-            });
-        }
-    }
+    let series = crate::plot::p50_p99_series(&modes, VIEWERS.len(), |mode, x| {
+        runs.iter()
+            .find(|r| &r.mode == mode && r.viewers == VIEWERS[x])
+            .and_then(|r| r.capture_to_wire)
+            .map(|s| (s.p50_ms, s.p99_ms))
+    });
     crate::plot::log_lines(
         path,
         "Capture → JPEG on the wire (/stream viewers)",

@@ -21,6 +21,11 @@ use std::fmt::Debug;
 /// The service type every node uses: inter-process, shared memory.
 pub type Ipc = ipc::Service;
 
+/// Runtime state (connected ports) of a publish-subscribe service.
+type PubSubDynamicConfig = iceoryx2::service::dynamic_config::publish_subscribe::DynamicConfig<
+    <Ipc as iceoryx2::service::Service>::Bag,
+>;
+
 /// Subscribers a frame stream admits. Each costs `buffer + borrowed` frames of shared memory
 /// in every publisher's data segment.
 const FRAME_MAX_SUBSCRIBERS: usize = 6;
@@ -200,43 +205,28 @@ impl Bus {
     pub fn port_counts(&self, stream: Stream) -> Option<PortCounts> {
         let name = self.service_name(&self.names.of(stream)).ok()?;
         let builder = self.node.service_builder(&name);
-        let counts = |publishers, subscribers| PortCounts {
-            publishers,
-            subscribers,
+        let counts = |dynamic: &PubSubDynamicConfig| PortCounts {
+            publishers: dynamic.number_of_publishers(),
+            subscribers: dynamic.number_of_subscribers(),
         };
         match stream {
-            Stream::FramesRaw | Stream::FramesComposited => {
-                let service = builder
-                    .publish_subscribe::<[u8]>()
-                    .user_header::<FrameHeader>()
-                    .open()
-                    .ok()?;
-                let dynamic = service.dynamic_config();
-                Some(counts(
-                    dynamic.number_of_publishers(),
-                    dynamic.number_of_subscribers(),
-                ))
-            }
-            Stream::FramesJpeg => {
-                let service = builder
-                    .publish_subscribe::<[u8]>()
-                    .user_header::<JpegHeader>()
-                    .open()
-                    .ok()?;
-                let dynamic = service.dynamic_config();
-                Some(counts(
-                    dynamic.number_of_publishers(),
-                    dynamic.number_of_subscribers(),
-                ))
-            }
-            Stream::Status => {
-                let service = builder.publish_subscribe::<NodeStatus>().open().ok()?;
-                let dynamic = service.dynamic_config();
-                Some(counts(
-                    dynamic.number_of_publishers(),
-                    dynamic.number_of_subscribers(),
-                ))
-            }
+            Stream::FramesRaw | Stream::FramesComposited => builder
+                .publish_subscribe::<[u8]>()
+                .user_header::<FrameHeader>()
+                .open()
+                .ok()
+                .map(|service| counts(service.dynamic_config())),
+            Stream::FramesJpeg => builder
+                .publish_subscribe::<[u8]>()
+                .user_header::<JpegHeader>()
+                .open()
+                .ok()
+                .map(|service| counts(service.dynamic_config())),
+            Stream::Status => builder
+                .publish_subscribe::<NodeStatus>()
+                .open()
+                .ok()
+                .map(|service| counts(service.dynamic_config())),
         }
     }
 

@@ -113,7 +113,7 @@ async fn a_video_file_source_streams_its_frames() {
     );
     let pipeline = Pipeline::builder("file")
         .config(&format!(
-            "[capture]\nsource = \"file\"\nfile_path = \"{}\"\nwidth = 352\nheight = 288",
+            "[capture]\nsource = \"file\"\nfile_path = \"{}\"\nwidth = 640\nheight = 360",
             video.display()
         ))
         .start();
@@ -123,6 +123,19 @@ async fn a_video_file_source_streams_its_frames() {
     for _ in 0..10 {
         let part = reader.next_part(FRAME_TIMEOUT).await.unwrap();
         let image = mm_codec::decode_rgb(&part.body).unwrap();
-        assert_eq!((image.width, image.height), (352, 288));
+        assert_eq!((image.width, image.height), (640, 360));
+        // The 11:9 video is pillarboxed into 16:9: black bars left and right, picture between.
+        let pixel = |x: usize, y: usize| &image.pixels[(y * 640 + x) * 3..][..3];
+        assert!(
+            pixel(20, 180).iter().all(|&v| v < 24),
+            "left bar: {:?}",
+            pixel(20, 180)
+        );
+        assert!(
+            pixel(620, 180).iter().all(|&v| v < 24),
+            "right bar: {:?}",
+            pixel(620, 180)
+        );
+        assert!(pixel(320, 180).iter().any(|&v| v > 24), "picture is black");
     }
 }

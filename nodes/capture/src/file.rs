@@ -127,13 +127,15 @@ impl FileSource {
         Ok(())
     }
 
-    /// Scales the decoded frame into `frame` (packed RGB24) with one `sws_scale` pass.
+    /// Scales the decoded frame into `frame` (packed RGB24) with one `sws_scale` pass,
+    /// keeping its aspect ratio: the picture is centred, the bars around it black.
     fn scale_into(&mut self, frame: &mut [u8]) -> Result<(), SourceError> {
         let (format, width, height) = (
             self.decoded.format(),
             self.decoded.width(),
             self.decoded.height(),
         );
+        let fit = letterbox(width, height, self.width, self.height);
         let stale = self.scaler.as_ref().is_none_or(|scaler| {
             let input = scaler.input();
             (input.format, input.width, input.height) != (format, width, height)
@@ -144,14 +146,15 @@ impl FileSource {
                 width,
                 height,
                 Pixel::RGB24,
-                self.width,
-                self.height,
+                fit.width,
+                fit.height,
                 Flags::BILINEAR,
             )
             .map_err(|e| SourceError::Frame(format!("scaler: {e}")))?;
             self.scaler = Some(scaler);
         }
-        let expected = self.width as usize * self.height as usize * 3;
+        let stride = self.width as usize * 3;
+        let expected = stride * self.height as usize;
         if frame.len() != expected {
             return Err(SourceError::Frame(format!(
                 "frame buffer of {} bytes, need {expected}",
@@ -161,16 +164,19 @@ impl FileSource {
         let Some(scaler) = self.scaler.as_mut() else {
             return Err(SourceError::Frame("scaler missing".to_owned()));
         };
+        fit.paint_bars(frame, stride);
+        let offset = fit.top as usize * stride + fit.left as usize * 3;
         let mut planes = [
-            frame.as_mut_ptr(),
+            frame[offset..].as_mut_ptr(),
             std::ptr::null_mut(),
             std::ptr::null_mut(),
             std::ptr::null_mut(),
         ];
-        let line_sizes = [(self.width * 3) as i32, 0, 0, 0];
+        let line_sizes = [stride as i32, 0, 0, 0];
         // SAFETY: the scaler was built for exactly this input geometry and format and for a
-        // packed RGB24 output of `self.width` x `self.height`; `frame` holds that many bytes
-        // (checked above) and the decoded frame's planes are valid until the next decode.
+        // packed RGB24 output of `fit.width` x `fit.height`, which lies inside `frame` at
+        // `offset` with rows `stride` apart (`letterbox` keeps it within the frame, whose size
+        // is checked above); the decoded frame's planes are valid until the next decode.
         let rows = unsafe {
             let decoded = self.decoded.as_ptr();
             ffmpeg::ffi::sws_scale(
@@ -183,10 +189,79 @@ impl FileSource {
                 line_sizes.as_ptr(),
             )
         };
-        if rows != self.height as i32 {
+        if rows != fit.height as i32 {
             return Err(SourceError::Frame(format!("scaler wrote {rows} rows")));
         }
         Ok(())
+    }
+}
+
+/// Where a picture goes inside a frame of another aspect ratio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Letterbox {
+    /// Left edge of the picture, pixels.
+    pub left: u32,
+    /// Top edge of the picture, pixels.
+    pub top: u32,
+    /// Picture width.
+    pub width: u32,
+    /// Picture height.
+    pub height: u32,
+    frame_width: u32,
+    frame_height: u32,
+}
+
+/// The largest `source` aspect-ratio rectangle (even sizes) centred in a `frame` rectangle.
+pub fn letterbox(
+    source_width: u32,
+    source_height: u32,
+    frame_width: u32,
+    frame_height: u32,
+) -> Letterbox {
+    let (sw, sh) = (
+        u64::from(source_width.max(1)),
+        u64::from(source_height.max(1)),
+    );
+    let (fw, fh) = (u64::from(frame_width), u64::from(frame_height));
+    let (width, height) = if sw * fh > sh * fw {
+        (fw, (sh * fw / sw).max(2))
+    } else {
+        ((sw * fh / sh).max(2), fh)
+    };
+    let (width, height) = ((width & !1).min(fw) as u32, (height & !1).min(fh) as u32);
+    Letterbox {
+        left: (frame_width - width) / 2,
+        top: (frame_height - height) / 2,
+        width,
+        height,
+        frame_width,
+        frame_height,
+    }
+}
+
+impl Letterbox {
+    /// Paints the bars around the picture black (a loaned frame holds an older frame's bytes).
+    pub fn paint_bars(&self, frame: &mut [u8], stride: usize) {
+        if (self.width, self.height) == (self.frame_width, self.frame_height) {
+            return;
+        }
+        let (left, right) = (
+            self.left as usize * 3,
+            (self.left + self.width) as usize * 3,
+        );
+        for (row, line) in frame
+            .chunks_mut(stride)
+            .enumerate()
+            .take(self.frame_height as usize)
+        {
+            let row = row as u32;
+            if row < self.top || row >= self.top + self.height {
+                line.fill(0);
+            } else {
+                line[..left].fill(0);
+                line[right..].fill(0);
+            }
+        }
     }
 }
 
@@ -243,6 +318,29 @@ mod tests {
         assert!(frames > 10, "only {frames} frames");
         let distinct: std::collections::HashSet<_> = frame.chunks(3).collect();
         assert!(distinct.len() > 100, "frame looks empty");
+    }
+
+    #[test]
+    fn letterboxing_keeps_the_aspect_ratio_and_centres() {
+        // 4:3 into 16:9: pillarbox.
+        let fit = letterbox(640, 480, 1280, 720);
+        assert_eq!(
+            (fit.left, fit.top, fit.width, fit.height),
+            (160, 0, 960, 720)
+        );
+        // 21:9 into 16:9: letterbox.
+        let fit = letterbox(2560, 1080, 1280, 720);
+        assert_eq!((fit.left, fit.width), (0, 1280));
+        assert_eq!(fit.top * 2 + fit.height, 720);
+        // Same aspect: full frame, no bars.
+        let fit = letterbox(352, 288, 704, 576);
+        assert_eq!((fit.left, fit.top, fit.width, fit.height), (0, 0, 704, 576));
+        let mut frame = vec![7u8; 8 * 4 * 3];
+        letterbox(1, 1, 8, 4).paint_bars(&mut frame, 8 * 3);
+        let row: Vec<u8> = frame[..8 * 3].to_vec();
+        assert_eq!(&row[..6], &[0; 6]);
+        assert_eq!(&row[6..18], &[7; 12]);
+        assert_eq!(&row[18..], &[0; 6]);
     }
 
     #[test]
