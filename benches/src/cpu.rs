@@ -4,6 +4,19 @@ use mm_runtime::procfs::{cpu_seconds, rss_bytes};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// The pipeline's nodes every benchmark measures, in pipeline order.
+pub const NODES: [&str; 3] = ["capture", "encode", "api"];
+
+/// One table cell per node of [`NODES`], `a / b / c`, missing nodes as the default value.
+pub fn per_node_cell<T: Copy + Default>(
+    values: &BTreeMap<String, T>,
+    format: impl Fn(T) -> String,
+) -> String {
+    NODES
+        .map(|node| format(values.get(node).copied().unwrap_or_default()))
+        .join(" / ")
+}
+
 /// CPU time of some processes at the start of a window.
 pub struct CpuWindow {
     started: Instant,

@@ -14,13 +14,24 @@ fn caps(width: u32, height: u32) -> String {
     format!("video/x-raw,format=RGB,width={width},height={height},framerate=0/1")
 }
 
-fn launch(description: &str) -> anyhow::Result<gst::Pipeline> {
+/// Builds and starts the pipeline `description` and returns it with its element `name`.
+fn start<T: IsA<gst::Element>>(
+    description: &str,
+    name: &str,
+) -> anyhow::Result<(gst::Pipeline, T)> {
     gst::init().context("initialising GStreamer")?;
-    let element = gst::parse::launch(description)
-        .with_context(|| format!("GStreamer pipeline {description:?}"))?;
-    element
+    let pipeline = gst::parse::launch(description)
+        .with_context(|| format!("GStreamer pipeline {description:?}"))?
         .downcast::<gst::Pipeline>()
-        .map_err(|_| anyhow::anyhow!("{description:?} is not a pipeline"))
+        .map_err(|_| anyhow::anyhow!("{description:?} is not a pipeline"))?;
+    let element = pipeline
+        .by_name(name)
+        .and_then(|e| e.downcast::<T>().ok())
+        .with_context(|| format!("{name} missing in {description:?}"))?;
+    pipeline
+        .set_state(gst::State::Playing)
+        .with_context(|| format!("starting {description:?}"))?;
+    Ok((pipeline, element))
 }
 
 /// appsrc → shmsink.
@@ -38,14 +49,7 @@ impl GstSender {
             caps(width, height),
             frame_len * 4
         );
-        let pipeline = launch(&description)?;
-        let source = pipeline
-            .by_name("source")
-            .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
-            .context("appsrc missing")?;
-        pipeline
-            .set_state(gst::State::Playing)
-            .context("starting shmsink")?;
+        let (pipeline, source) = start::<gst_app::AppSrc>(&description, "source")?;
         Ok(Self { pipeline, source })
     }
 
@@ -84,14 +88,7 @@ impl GstReceiver {
             "shmsrc socket-path={socket_path} is-live=true ! {} ! appsink name=sink sync=false max-buffers=4",
             caps(width, height)
         );
-        let pipeline = launch(&description)?;
-        let sink = pipeline
-            .by_name("sink")
-            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
-            .context("appsink missing")?;
-        pipeline
-            .set_state(gst::State::Playing)
-            .context("starting shmsrc")?;
+        let (pipeline, sink) = start::<gst_app::AppSink>(&description, "sink")?;
         Ok(Self { pipeline, sink })
     }
 

@@ -1,6 +1,6 @@
 //! `mm-bench latency`: capture → `frames/jpeg` latency and CPU per node of the real pipeline.
 
-use crate::cpu::CpuWindow;
+use crate::cpu::{per_node_cell, CpuWindow, NODES};
 use crate::percentiles::{summarize, Summary};
 use mm_e2e::Pipeline;
 use mm_runtime::bus::Bus;
@@ -9,9 +9,6 @@ use mm_shm_schema::{CameraId, JpegHeader, Stage, Stream};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-/// Nodes measured.
-const NODES: [&str; 3] = ["capture", "encode", "api"];
 
 /// Results for one resolution.
 #[derive(Debug, Clone, Serialize)]
@@ -117,14 +114,7 @@ pub fn markdown(runs: &[LatencyRun]) -> String {
         "| mode | fps | capture→raw p50/p99 ms | capture→jpeg p50/p99 ms | capture→subscriber p50/p99 ms | JPEG KiB | CPU % capture / encode / api | RSS MiB capture / encode / api | skipped capture / encode / api |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for run in runs {
-        let per_node = |values: &BTreeMap<String, f64>| {
-            NODES
-                .map(|n| format!("{:.1}", values.get(n).copied().unwrap_or(0.0)))
-                .join(" / ")
-        };
-        let skipped = NODES
-            .map(|n| run.skipped.get(n).copied().unwrap_or(0).to_string())
-            .join(" / ");
+        let skipped = per_node_cell(&run.skipped, |n| n.to_string());
         out.push_str(&format!(
             "| {} | {:.1} | {} | {} | {} | {:.0} | {} | {} | {} |\n",
             run.mode,
@@ -133,8 +123,8 @@ pub fn markdown(runs: &[LatencyRun]) -> String {
             ms(&run.capture_to_jpeg),
             ms(&run.capture_to_subscriber),
             run.jpeg_kib,
-            per_node(&run.cpu_percent),
-            per_node(&run.rss_mib),
+            per_node_cell(&run.cpu_percent, |v| format!("{v:.1}")),
+            per_node_cell(&run.rss_mib, |v| format!("{v:.1}")),
             skipped,
         ));
     }

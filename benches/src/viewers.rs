@@ -1,7 +1,7 @@
 //! `mm-bench pipeline`: the real pipeline as viewers see it — capture → JPEG on the wire,
 //! measured by HTTP clients reading `/stream`, with 1, 10 and 50 viewers.
 
-use crate::cpu::CpuWindow;
+use crate::cpu::{per_node_cell, CpuWindow, NODES};
 use crate::percentiles::{summarize, Summary};
 use mm_e2e::{monotonic_ns, MjpegReader, Pipeline};
 use serde::Serialize;
@@ -10,8 +10,6 @@ use std::time::{Duration, Instant};
 
 /// Viewer counts measured.
 pub const VIEWERS: [usize; 3] = [1, 10, 50];
-/// Nodes measured.
-const NODES: [&str; 3] = ["capture", "encode", "api"];
 
 /// One mode with one number of viewers.
 #[derive(Debug, Clone, Serialize)]
@@ -147,12 +145,8 @@ pub fn markdown(runs: &[ViewerRun]) -> String {
         let latency = run.capture_to_wire.map_or("-".to_owned(), |s| {
             format!("{:.2} / {:.2}", s.p50_ms, s.p99_ms)
         });
-        let cpu = NODES
-            .map(|n| format!("{:.1}", run.cpu_percent.get(n).copied().unwrap_or(0.0)))
-            .join(" / ");
-        let skipped = NODES
-            .map(|n| run.skipped.get(n).copied().unwrap_or(0).to_string())
-            .join(" / ");
+        let cpu = per_node_cell(&run.cpu_percent, |v| format!("{v:.1}"));
+        let skipped = per_node_cell(&run.skipped, |n| n.to_string());
         out.push_str(&format!(
             "| {} | {} | {} | {:.1} / {:.1} | {} | {:.1} | {} |\n",
             run.mode,
