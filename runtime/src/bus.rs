@@ -1,6 +1,8 @@
 //! Opening this camera's shared-memory services by their `shm-schema` names.
 
+use crate::message::{MessagePublisher, MessageSubscriber};
 use crate::publisher::SlicePublisher;
+use crate::request::{RequestClient, RequestServer};
 use crate::subscriber::{Sequenced, SliceSubscriber};
 use iceoryx2::config::Config as IoxConfig;
 use iceoryx2::node::{CleanupState, Node, NodeBuilder, NodeState, NodeView};
@@ -13,8 +15,12 @@ use iceoryx2::prelude::{
 };
 use iceoryx2::service::port_factory::event::PortFactory as EventFactory;
 use iceoryx2::service::port_factory::publish_subscribe::PortFactory as PubSubFactory;
+use iceoryx2::service::port_factory::request_response::PortFactory as RequestFactory;
 use iceoryx2::service::port_factory::PortFactory as _;
-use mm_shm_schema::{CameraId, FrameHeader, JpegHeader, NodeStatus, ServiceNames, Stream};
+use mm_shm_schema::{
+    BestFaceRequest, BestFaceResponse, CameraId, Detections, FrameHeader, GalleryUpdate, JpegHeader,
+    NodeStatus, OverlayPolicy, ServiceNames, Stream,
+};
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 
@@ -45,7 +51,11 @@ const STATUS_MAX_PUBLISHERS: usize = 16;
 const STATUS_MAX_SUBSCRIBERS: usize = 8;
 /// Listeners (one per subscriber) and notifiers of each wake-up event service.
 const EVENT_MAX_LISTENERS: usize = 16;
-const EVENT_MAX_NOTIFIERS: usize = 4;
+const EVENT_MAX_NOTIFIERS: usize = 8;
+/// Publishers, subscribers, servers and clients of each message or request service.
+const MESSAGE_MAX_PORTS: usize = 8;
+/// Gallery updates kept for a late (or restarted) inference node: it replays them in order.
+const GALLERY_HISTORY: usize = 64;
 
 /// Why a bus operation failed. iceoryx2's own error is kept as text in `reason`.
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +237,30 @@ impl Bus {
                 .open()
                 .ok()
                 .map(|service| counts(service.dynamic_config())),
+            Stream::Detections => builder
+                .publish_subscribe::<Detections>()
+                .open()
+                .ok()
+                .map(|service| counts(service.dynamic_config())),
+            Stream::Gallery => builder
+                .publish_subscribe::<GalleryUpdate>()
+                .open()
+                .ok()
+                .map(|service| counts(service.dynamic_config())),
+            Stream::OverlayPolicy => builder
+                .publish_subscribe::<OverlayPolicy>()
+                .open()
+                .ok()
+                .map(|service| counts(service.dynamic_config())),
+            // Servers count as publishers (they answer), clients as subscribers.
+            Stream::BestFace => builder
+                .request_response::<BestFaceRequest, BestFaceResponse>()
+                .open()
+                .ok()
+                .map(|service| PortCounts {
+                    publishers: service.dynamic_config().number_of_servers(),
+                    subscribers: service.dynamic_config().number_of_clients(),
+                }),
         }
     }
 
@@ -312,6 +346,149 @@ impl Bus {
             .map_err(|e| port_error("subscriber", &service_name, e))
     }
 
+    /// A publisher of fixed-size messages on `stream` (detections, gallery, policy).
+    pub fn message_publisher<T>(&self, stream: Stream) -> Result<MessagePublisher<T>, BusError>
+    where
+        T: Debug + Default + ZeroCopySend + 'static,
+    {
+        let service_name = self.names.of(stream);
+        let publisher = self
+            .message_service::<T>(stream)?
+            .publisher_builder()
+            .backpressure_strategy(BackpressureStrategy::DiscardData)
+            .create()
+            .map_err(|e| port_error("publisher", &service_name, e))?;
+        let notifier = self
+            .event_service(&service_name)?
+            .notifier_builder()
+            .create()
+            .map_err(|e| port_error("notifier", &service_name, e))?;
+        Ok(MessagePublisher::new(publisher, notifier))
+    }
+
+    /// A subscriber of fixed-size messages on `stream`. Must be called inside a tokio runtime.
+    pub fn message_subscriber<T>(&self, stream: Stream) -> Result<MessageSubscriber<T>, BusError>
+    where
+        T: Debug + Default + Copy + ZeroCopySend + 'static,
+    {
+        let service_name = self.names.of(stream);
+        let (_, buffer) = message_queue_sizes(stream);
+        let subscriber = self
+            .message_service::<T>(stream)?
+            .subscriber_builder()
+            .buffer_size(buffer)
+            .create()
+            .map_err(|e| port_error("subscriber", &service_name, e))?;
+        let listener = self
+            .event_service(&service_name)?
+            .listener_builder()
+            .create()
+            .map_err(|e| port_error("listener", &service_name, e))?;
+        MessageSubscriber::new(subscriber, listener).map_err(|source| BusError::Reactor {
+            service: service_name,
+            source,
+        })
+    }
+
+    /// The server side of the request-response service `stream`. Must be called inside a
+    /// tokio runtime.
+    pub fn request_server<Req, Resp>(
+        &self,
+        stream: Stream,
+    ) -> Result<RequestServer<Req, Resp>, BusError>
+    where
+        Req: Debug + Default + ZeroCopySend + 'static,
+        Resp: Debug + Default + Copy + ZeroCopySend + 'static,
+    {
+        let service_name = self.names.of(stream);
+        let server = self
+            .request_service::<Req, Resp>(&service_name)?
+            .server_builder()
+            .create()
+            .map_err(|e| port_error("server", &service_name, e))?;
+        let (notifier, listener) = self.event_pair(&service_name)?;
+        RequestServer::new(server, notifier, listener).map_err(|source| BusError::Reactor {
+            service: service_name,
+            source,
+        })
+    }
+
+    /// The client side of the request-response service `stream`. Must be called inside a
+    /// tokio runtime.
+    pub fn request_client<Req, Resp>(
+        &self,
+        stream: Stream,
+    ) -> Result<RequestClient<Req, Resp>, BusError>
+    where
+        Req: Debug + Default + ZeroCopySend + 'static,
+        Resp: Debug + Default + Copy + ZeroCopySend + 'static,
+    {
+        let service_name = self.names.of(stream);
+        let client = self
+            .request_service::<Req, Resp>(&service_name)?
+            .client_builder()
+            .create()
+            .map_err(|e| port_error("client", &service_name, e))?;
+        let (notifier, listener) = self.event_pair(&service_name)?;
+        RequestClient::new(client, notifier, listener).map_err(|source| BusError::Reactor {
+            service: service_name,
+            source,
+        })
+    }
+
+    fn event_pair(
+        &self,
+        service_name: &str,
+    ) -> Result<(iceoryx2::port::notifier::Notifier<Ipc>, iceoryx2::port::listener::Listener<Ipc>), BusError>
+    {
+        let events = self.event_service(service_name)?;
+        let notifier = events
+            .notifier_builder()
+            .create()
+            .map_err(|e| port_error("notifier", service_name, e))?;
+        let listener = events
+            .listener_builder()
+            .create()
+            .map_err(|e| port_error("listener", service_name, e))?;
+        Ok((notifier, listener))
+    }
+
+    fn message_service<T>(&self, stream: Stream) -> Result<PubSubFactory<Ipc, T, ()>, BusError>
+    where
+        T: Debug + ZeroCopySend,
+    {
+        let service_name = self.names.of(stream);
+        let (history, buffer) = message_queue_sizes(stream);
+        self.node
+            .service_builder(&self.service_name(&service_name)?)
+            .publish_subscribe::<T>()
+            .enable_safe_overflow(true)
+            .history_size(history)
+            .subscriber_max_buffer_size(buffer)
+            .subscriber_max_borrowed_samples(2)
+            .max_publishers(MESSAGE_MAX_PORTS)
+            .max_subscribers(MESSAGE_MAX_PORTS)
+            .open_or_create()
+            .map_err(|e| service_error(&service_name, e))
+    }
+
+    fn request_service<Req, Resp>(
+        &self,
+        service_name: &str,
+    ) -> Result<RequestFactory<Ipc, Req, (), Resp, ()>, BusError>
+    where
+        Req: Debug + ZeroCopySend,
+        Resp: Debug + ZeroCopySend,
+    {
+        self.node
+            .service_builder(&self.service_name(service_name)?)
+            .request_response::<Req, Resp>()
+            .max_servers(MESSAGE_MAX_PORTS)
+            .max_clients(MESSAGE_MAX_PORTS)
+            .open_or_create()
+            .map_err(|e| service_error(service_name, e))
+    }
+
     fn slice_service<H>(&self, service_name: &str) -> Result<PubSubFactory<Ipc, [u8], H>, BusError>
     where
         H: Debug + ZeroCopySend,
@@ -363,6 +540,16 @@ impl Bus {
             name: name.to_owned(),
             reason: format!("{e:?}"),
         })
+    }
+}
+
+/// History (kept for late subscribers) and queue length of each message stream.
+fn message_queue_sizes(stream: Stream) -> (usize, usize) {
+    match stream {
+        // Every update matters and a restarted inference node rebuilds its gallery from them.
+        Stream::Gallery => (GALLERY_HISTORY, GALLERY_HISTORY),
+        // Only the newest matters; a late reader gets it at once.
+        _ => (1, 2),
     }
 }
 

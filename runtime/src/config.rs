@@ -5,6 +5,9 @@
 //! 30 fps, served on port 5002.
 
 use crate::env_override::{apply_env_overrides, EnvOverrideError};
+pub use crate::vision_config::{
+    ExecutionProvider, HandModel, InferenceConfig, OverlayConfig, OverlayMode, PrivacyConfig,
+};
 use mm_shm_schema::{CameraId, InvalidCameraId};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -26,6 +29,12 @@ pub struct Config {
     pub capture: CaptureConfig,
     /// The encode node.
     pub encode: EncodeConfig,
+    /// The inference node.
+    pub inference: InferenceConfig,
+    /// The overlay node.
+    pub overlay: OverlayConfig,
+    /// What the stream may show about people.
+    pub privacy: PrivacyConfig,
     /// The API node.
     pub api: ApiConfig,
     /// The supervisor.
@@ -104,6 +113,9 @@ pub struct EncodeConfig {
     pub input: EncodeInput,
     /// JPEG quality, 1..=100.
     pub quality: u32,
+    /// `composited`: when no composited frame arrived for this long (overlay down), raw
+    /// frames are encoded until composited ones come back.
+    pub fallback_after_ms: u64,
 }
 
 /// `[api]`.
@@ -148,6 +160,9 @@ impl Default for Config {
             camera_id: "cam0".to_owned(),
             capture: CaptureConfig::default(),
             encode: EncodeConfig::default(),
+            inference: InferenceConfig::default(),
+            overlay: OverlayConfig::default(),
+            privacy: PrivacyConfig::default(),
             api: ApiConfig::default(),
             supervisor: SupervisorConfig::default(),
             log: LogConfig::default(),
@@ -175,8 +190,9 @@ impl Default for CaptureConfig {
 impl Default for EncodeConfig {
     fn default() -> Self {
         Self {
-            input: EncodeInput::Raw,
+            input: EncodeInput::Composited,
             quality: 80,
+            fallback_after_ms: 200,
         }
     }
 }
@@ -193,7 +209,9 @@ impl Default for ApiConfig {
 impl Default for SupervisorConfig {
     fn default() -> Self {
         Self {
-            nodes: vec!["capture".to_owned(), "encode".to_owned(), "api".to_owned()],
+            nodes: ["capture", "inference", "overlay", "encode", "api"]
+                .map(str::to_owned)
+                .to_vec(),
             bin_dir: String::new(),
             restart_backoff_initial_ms: 250,
             restart_backoff_max_ms: 10_000,
@@ -349,6 +367,47 @@ impl Config {
             self.supervisor.restart_backoff_initial_ms.to_string(),
             "must not exceed restart_backoff_max_ms",
         )?;
+        let inference = &self.inference;
+        check(
+            (1..=64).contains(&inference.threads),
+            "inference.threads",
+            inference.threads.to_string(),
+            "must be 1..=64",
+        )?;
+        check(
+            (64..=MAX_EDGE).contains(&inference.face_input_size),
+            "inference.face_input_size",
+            inference.face_input_size.to_string(),
+            "must be 64..=3840",
+        )?;
+        check(
+            (1..=mm_shm_schema::MAX_HANDS as u32).contains(&inference.max_hands),
+            "inference.max_hands",
+            inference.max_hands.to_string(),
+            "must be 1..=4",
+        )?;
+        for (key, value) in [
+            ("inference.face_threshold", inference.face_threshold),
+            ("inference.palm_threshold", inference.palm_threshold),
+            (
+                "inference.hand_presence_threshold",
+                inference.hand_presence_threshold,
+            ),
+            ("inference.person_threshold", inference.person_threshold),
+        ] {
+            check(
+                (0.0..=1.0).contains(&value),
+                key,
+                value.to_string(),
+                "must be 0..=1",
+            )?;
+        }
+        check(
+            inference.recognition_threshold > 0.0 && inference.recognition_threshold < 2.0,
+            "inference.recognition_threshold",
+            inference.recognition_threshold.to_string(),
+            "must be between 0 and 2 (Euclidean distance)",
+        )?;
         Ok(())
     }
 }
@@ -379,10 +438,13 @@ mod tests {
             (1280, 720, 30)
         );
         assert_eq!(config.encode.quality, 80);
-        assert_eq!(config.encode.input, EncodeInput::Raw);
+        assert_eq!(config.encode.input, EncodeInput::Composited);
         assert_eq!(config.api.bind, "0.0.0.0:5002");
         assert_eq!(config.api.health_timeout_ms, 2000);
-        assert_eq!(config.supervisor.nodes, ["capture", "encode", "api"]);
+        assert_eq!(
+            config.supervisor.nodes,
+            ["capture", "inference", "overlay", "encode", "api"]
+        );
     }
 
     #[test]

@@ -2,16 +2,15 @@
 
 use crate::bus::Ipc;
 use crate::sequence::SequenceTracker;
+use crate::wake::EventWait;
 use iceoryx2::identifiers::UniquePublisherId;
 use iceoryx2::port::listener::Listener;
 use iceoryx2::port::subscriber::Subscriber;
-use iceoryx2::prelude::{FileDescriptorBased, ZeroCopySend};
+use iceoryx2::prelude::ZeroCopySend;
 use iceoryx2::sample::Sample;
 use mm_shm_schema::{FrameHeader, JpegHeader};
 use std::fmt::Debug;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
-use tokio::io::unix::AsyncFd;
 
 /// How long a node waits after a failed receive before trying again, so that a broken
 /// connection (e.g. to a publisher that was just killed) does not become a busy loop.
@@ -52,24 +51,12 @@ pub enum ReceiveError {
     Reactor(#[from] io::Error),
 }
 
-/// The listener's socket, registered with tokio's reactor. Only its readiness is used; the
-/// descriptor stays owned by the listener.
-struct WakeFd(RawFd);
-
-impl AsRawFd for WakeFd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0
-    }
-}
-
 /// Receives the newest slice of a stream, sleeping in tokio's reactor until a publisher
 /// notifies. A subscriber that is slower than the publisher skips to the newest sample and
 /// counts what it skipped; the publisher is never held up.
 pub struct SliceSubscriber<H: Debug + ZeroCopySend + 'static> {
     subscriber: Subscriber<Ipc, [u8], H>,
-    // Declared before `listener` so the registration is dropped while the descriptor is open.
-    wake: AsyncFd<WakeFd>,
-    listener: Listener<Ipc>,
+    wake: EventWait,
     tracker: SequenceTracker<UniquePublisherId>,
 }
 
@@ -78,16 +65,10 @@ impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
         subscriber: Subscriber<Ipc, [u8], H>,
         listener: Listener<Ipc>,
     ) -> io::Result<Self> {
-        // SAFETY: the descriptor is owned by `listener`, which is stored next to `wake` and
-        // dropped after it, so it stays open and unchanged for the registration's lifetime.
-        let fd = unsafe { listener.file_descriptor().native_handle() };
-        let wake =
-            unsafe { AsyncFd::register_with_interest(WakeFd(fd), tokio::io::Interest::READABLE) }
-                .map_err(io::Error::from)?;
+        let wake = EventWait::new(listener)?;
         Ok(Self {
             subscriber,
             wake,
-            listener,
             tracker: SequenceTracker::new(),
         })
     }
@@ -146,20 +127,9 @@ impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
     }
 
     async fn wait_for_notification(&mut self) -> Result<(), ReceiveError> {
-        loop {
-            let mut guard = self.wake.readable().await?;
-            let listener = &self.listener;
-            let drained = guard.try_io(|_| match listener.try_wait(|_| {}) {
-                Ok(0) => Err(io::ErrorKind::WouldBlock.into()),
-                Ok(count) => Ok(count),
-                Err(e) => Err(io::Error::other(format!("{e:?}"))),
-            });
-            match drained {
-                Ok(Ok(_)) => return Ok(()),
-                Ok(Err(e)) => return Err(ReceiveError::Wait(e.to_string())),
-                // Spurious readiness: readiness was cleared, wait again.
-                Err(_would_block) => continue,
-            }
-        }
+        self.wake
+            .wait()
+            .await
+            .map_err(|e| ReceiveError::Wait(e.to_string()))
     }
 }

@@ -9,12 +9,21 @@ mod frame;
 mod jpeg;
 mod names;
 mod status;
+mod vision;
+#[cfg(feature = "json")]
+pub mod vision_json;
 
 pub use fixed_str::FixedStr;
 pub use frame::{FrameHeader, PixelFormat, SourceKind, Stage, UnknownCode, STAGE_COUNT};
 pub use jpeg::JpegHeader;
 pub use names::{CameraId, InvalidCameraId, ServiceNames, Stream};
 pub use status::{NodeState, NodeStatus};
+pub use vision::{
+    BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, DisplayName, FaceDetection,
+    GalleryOp, GalleryUpdate, Gesture, HandDetection, Handedness, IdentityId, OverlayPolicy,
+    PersonDetection, VisionTimings, EMBEDDING_LEN, FACE_LANDMARKS, HAND_LANDMARKS,
+    MAX_FACES, MAX_HANDS, MAX_LABELLED_IDENTITIES, MAX_PERSONS,
+};
 
 /// Version of the message layouts in this crate. Bump it whenever a layout changes; it is part
 /// of every type's iceoryx2 type name (`mm.v<N>.<Type>`).

@@ -65,15 +65,28 @@ pub enum Stream {
     FramesJpeg,
     /// Health of every node (payload `NodeStatus`).
     Status,
+    /// What inference found in each processed frame (payload `Detections`).
+    Detections,
+    /// Changes to the recognition gallery (payload `GalleryUpdate`).
+    Gallery,
+    /// What the overlay may draw (payload `OverlayPolicy`).
+    OverlayPolicy,
+    /// The best face of the current frame with its embedding (request-response,
+    /// `BestFaceRequest` → `BestFaceResponse`).
+    BestFace,
 }
 
 impl Stream {
     /// Every stream, in pipeline order.
-    pub const ALL: [Stream; 4] = [
+    pub const ALL: [Stream; 8] = [
         Stream::FramesRaw,
         Stream::FramesComposited,
         Stream::FramesJpeg,
         Stream::Status,
+        Stream::Detections,
+        Stream::Gallery,
+        Stream::OverlayPolicy,
+        Stream::BestFace,
     ];
 
     /// The part of the service name after the camera id.
@@ -83,6 +96,10 @@ impl Stream {
             Stream::FramesComposited => "frames/composited",
             Stream::FramesJpeg => "frames/jpeg",
             Stream::Status => "status",
+            Stream::Detections => "detections",
+            Stream::Gallery => "gallery",
+            Stream::OverlayPolicy => "overlay/policy",
+            Stream::BestFace => "inference/best-face",
         }
     }
 }
@@ -127,6 +144,10 @@ mod tests {
         );
         assert_eq!(names.of(Stream::FramesJpeg), "mm/cam0/frames/jpeg");
         assert_eq!(names.of(Stream::Status), "mm/cam0/status");
+        assert_eq!(names.of(Stream::Detections), "mm/cam0/detections");
+        assert_eq!(names.of(Stream::Gallery), "mm/cam0/gallery");
+        assert_eq!(names.of(Stream::OverlayPolicy), "mm/cam0/overlay/policy");
+        assert_eq!(names.of(Stream::BestFace), "mm/cam0/inference/best-face");
     }
 
     #[test]

@@ -1,0 +1,210 @@
+//! ONNX Runtime: loading the shared library at run time and running models on f32 tensors.
+
+use mm_runtime::config::ExecutionProvider;
+use ort::environment::Environment;
+use ort::logging::LogLevel;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::TensorRef;
+use std::path::{Path, PathBuf};
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The ONNX Runtime library could not be loaded.
+    #[error("cannot load ONNX Runtime from {path}: {reason} (run scripts/fetch-models.sh)")]
+    Library {
+        /// The library file.
+        path: PathBuf,
+        /// What the loader reported.
+        reason: String,
+    },
+    /// A model file is missing or invalid.
+    #[error("cannot load model {path}: {reason} (run scripts/fetch-models.sh)")]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What ONNX Runtime reported.
+        reason: String,
+    },
+    /// Running a model failed.
+    #[error("{model}: inference failed: {reason}")]
+    Run {
+        /// The model.
+        model: String,
+        /// What ONNX Runtime reported.
+        reason: String,
+    },
+    /// The model's outputs are not what the decoder expects.
+    #[error("{model}: unexpected output {output}: {reason}")]
+    Output {
+        /// The model.
+        model: String,
+        /// The output name.
+        output: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The ONNX Runtime library, loaded once per process, and how sessions are made.
+pub struct Engine {
+    environment: Environment,
+    provider: ExecutionProvider,
+    threads: usize,
+}
+
+impl Engine {
+    /// Loads `library` (e.g. `.cache/models/lib/libonnxruntime.so.1`). Models will run on
+    /// `provider` with `threads` threads each.
+    pub fn load(
+        library: &Path,
+        provider: ExecutionProvider,
+        threads: usize,
+    ) -> Result<Self, EngineError> {
+        let library_error = |reason: String| EngineError::Library {
+            path: library.to_owned(),
+            reason,
+        };
+        if !library.exists() {
+            return Err(library_error("no such file".into()));
+        }
+        let environment = ort::init_from(library)
+            .map_err(|e| library_error(e.to_string()))?
+            .with_name("mmoment")
+            .with_telemetry(false)
+            .build()
+            .map_err(|e| library_error(e.to_string()))?;
+        // Model loading reports harmless graph clean-ups (unused initializers) as warnings.
+        environment.set_log_level(LogLevel::Error);
+        Ok(Self {
+            environment,
+            provider,
+            threads,
+        })
+    }
+
+    /// The execution provider sessions ask for.
+    pub fn provider(&self) -> ExecutionProvider {
+        self.provider
+    }
+
+    /// Loads the model at `path`.
+    pub fn model(&self, path: &Path) -> Result<Model, EngineError> {
+        let model_error = |reason: String| EngineError::Model {
+            path: path.to_owned(),
+            reason,
+        };
+        if !path.exists() {
+            return Err(model_error("no such file".into()));
+        }
+        let session = self
+            .session(path)
+            .map_err(|e| model_error(e.to_string()))?;
+        let input = session
+            .inputs()
+            .first()
+            .map(|input| input.name().to_owned())
+            .ok_or_else(|| model_error("the model has no input".into()))?;
+        let name = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Model {
+            session,
+            name,
+            input,
+        })
+    }
+
+    fn session(&self, path: &Path) -> ort::Result<Session> {
+        let builder = Session::builder(&self.environment)?
+            .with_optimization_level(GraphOptimizationLevel::All)?
+            .with_intra_threads(self.threads)?
+            .with_inter_threads(1)?;
+        let mut builder = crate::accelerator::with_provider(builder, self.provider)?;
+        builder.commit_from_file(path)
+    }
+}
+
+/// The outputs of one run, borrowed from ONNX Runtime's buffers.
+pub struct Outputs<'a> {
+    model: &'a str,
+    tensors: Vec<(String, Vec<usize>, &'a [f32])>,
+}
+
+impl<'a> Outputs<'a> {
+    /// The output called `name`: its shape and values.
+    pub fn get(&self, name: &str) -> Result<(&[usize], &'a [f32]), EngineError> {
+        self.tensors
+            .iter()
+            .find(|(output, _, _)| output == name)
+            .map(|(_, shape, values)| (shape.as_slice(), *values))
+            .ok_or_else(|| self.error(name, "missing"))
+    }
+
+    /// Every output as (name, shape, values).
+    pub fn all(&self) -> impl Iterator<Item = (&str, &[usize], &'a [f32])> {
+        self.tensors
+            .iter()
+            .map(|(name, shape, values)| (name.as_str(), shape.as_slice(), *values))
+    }
+
+    /// An output-shape error of this model.
+    pub fn error(&self, output: &str, reason: &str) -> EngineError {
+        EngineError::Output {
+            model: self.model.to_owned(),
+            output: output.to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// One loaded model with a single f32 input.
+pub struct Model {
+    session: Session,
+    name: String,
+    input: String,
+}
+
+impl Model {
+    /// The model's file stem, e.g. `centerface_dyn`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs the model on `data` shaped `shape` and hands the outputs to `decode`.
+    pub fn run<R>(
+        &mut self,
+        shape: &[usize],
+        data: &[f32],
+        decode: impl FnOnce(&Outputs<'_>) -> Result<R, EngineError>,
+    ) -> Result<R, EngineError> {
+        let run_error = |reason: String| EngineError::Run {
+            model: self.name.clone(),
+            reason,
+        };
+        let tensor = TensorRef::from_array_view((shape.to_vec(), data))
+            .map_err(|e| run_error(e.to_string()))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![self.input.as_str() => tensor])
+            .map_err(|e| run_error(e.to_string()))?;
+        let names: Vec<String> = outputs.keys().map(str::to_owned).collect();
+        let mut tensors = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(value) = outputs.get(&name) else {
+                continue;
+            };
+            let (dims, values) = value
+                .try_extract_tensor::<f32>()
+                .map_err(|e| run_error(format!("output {name}: {e}")))?;
+            let dims = dims.iter().map(|&d| d.max(0) as usize).collect();
+            tensors.push((name, dims, values));
+        }
+        decode(&Outputs {
+            model: &self.name,
+            tensors,
+        })
+    }
+}

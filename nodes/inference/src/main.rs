@@ -1,0 +1,71 @@
+//! `mm-inference`: the inference node, and `mm-inference detect` for still images.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use mm_inference::oneshot::describe;
+use mm_inference::Vision;
+use mm_runtime::{NodeArgs, NodeContext};
+use std::io::Write;
+use std::path::PathBuf;
+
+mod node;
+
+#[derive(Parser)]
+#[command(about = "Faces, hands and gestures, persons: the inference node of mmoment-edge")]
+struct Cli {
+    #[command(flatten)]
+    node: NodeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the models on images and prints what they found, one JSON object per image.
+    Detect {
+        /// JPEG or PNG files.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// JSON Lines output (the only format).
+        #[arg(long)]
+        json: bool,
+        /// Add each face's 128-d embedding.
+        #[arg(long)]
+        embeddings: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => {
+            // Installed before any work so that no early SIGTERM is lost.
+            let stop = mm_runtime::shutdown::stop_signal()?;
+            node::run(stop, NodeContext::start("inference", &cli.node)?)
+        }
+        Some(Command::Detect {
+            images,
+            json: _,
+            embeddings,
+        }) => {
+            let config = mm_runtime::Config::load(cli.node.config_path().as_deref())?;
+            mm_runtime::logging::init("warn");
+            let mut vision = Vision::load(&config.inference).context("loading the models")?;
+            let mut stdout = std::io::stdout().lock();
+            let mut failed = 0;
+            for image in &images {
+                match describe(&mut vision, image, embeddings) {
+                    Ok(report) => writeln!(stdout, "{report}")?,
+                    Err(error) => {
+                        failed += 1;
+                        eprintln!("mm-inference: {error}");
+                    }
+                }
+            }
+            if failed > 0 {
+                anyhow::bail!("{failed} of {} images failed", images.len());
+            }
+            Ok(())
+        }
+    }
+}

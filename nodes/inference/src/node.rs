@@ -1,0 +1,203 @@
+//! The inference node: reads `frames/raw` in place, publishes `detections`, keeps the gallery
+//! from `gallery` messages, and answers best-face requests.
+
+use mm_inference::image::RgbView;
+use mm_inference::report::fill_detections;
+use mm_inference::{EmbedFaces, FrameVision, Vision};
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::request::Incoming;
+use mm_runtime::status::STATUS_PERIOD;
+use mm_runtime::subscriber::RECEIVE_RETRY;
+use mm_runtime::{NodeContext, RequestServer};
+use mm_shm_schema::{
+    BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, FaceDetection, FrameHeader,
+    GalleryUpdate, Stream,
+};
+use std::time::{Duration, Instant};
+use tokio::time::interval;
+
+/// A best-face request waits at most this long for a frame before it is answered `NoFrame`.
+const REQUEST_FRAME_WAIT: Duration = Duration::from_secs(1);
+
+type BestFaceServer = RequestServer<BestFaceRequest, BestFaceResponse>;
+type PendingRequest = (Instant, Incoming<BestFaceRequest, BestFaceResponse>);
+
+/// Runs the node until SIGTERM/SIGINT.
+pub fn run(
+    stop: impl std::future::Future<Output = mm_runtime::shutdown::StopSignal>,
+    node: NodeContext,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(stop, node))
+}
+
+async fn serve(
+    stop: impl std::future::Future<Output = mm_runtime::shutdown::StopSignal>,
+    mut node: NodeContext,
+) -> anyhow::Result<()> {
+    let mut vision = match Vision::load(&node.config.inference) {
+        Ok(vision) => vision,
+        Err(error) => {
+            node.status.record_error(&error);
+            node.status.publish();
+            return Err(error.into());
+        }
+    };
+    let mut frames = node.bus.slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let detections = node.bus.message_publisher::<Detections>(Stream::Detections)?;
+    let mut gallery = node.bus.message_subscriber::<GalleryUpdate>(Stream::Gallery)?;
+    let best_face: BestFaceServer = node.bus.request_server(Stream::BestFace)?;
+    let min_face_px = node.config.inference.min_face_px;
+    node.status.set_input(Stream::FramesRaw.suffix());
+    node.status.set_detail(&format!(
+        "{:?}, hands {}, persons {}",
+        node.config.inference.execution_provider,
+        node.config.inference.hands,
+        node.config.inference.persons
+    ));
+    tracing::info!("models loaded; waiting for frames");
+
+    let mut pending: Vec<PendingRequest> = Vec::new();
+    let mut status_tick = interval(STATUS_PERIOD);
+    let mut skipped_before = 0;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            biased;
+            signal = &mut stop => {
+                tracing::info!(?signal, "stopping");
+                break;
+            }
+            _ = status_tick.tick() => {
+                answer_stale(&best_face, &mut pending);
+                node.status.publish();
+            }
+            updates = gallery.next_batch() => match updates {
+                Ok(updates) => {
+                    for update in &updates {
+                        vision.gallery_mut().apply(update);
+                    }
+                    tracing::info!(enrolled = vision.gallery_mut().len(), "gallery updated");
+                }
+                Err(error) => {
+                    node.status.record_error(&error);
+                    tokio::time::sleep(RECEIVE_RETRY).await;
+                }
+            },
+            woken = best_face.wait() => {
+                if let Err(error) = woken {
+                    node.status.record_error(&error);
+                    tokio::time::sleep(RECEIVE_RETRY).await;
+                }
+                while let Ok(Some(request)) = best_face.try_next() {
+                    pending.push((Instant::now(), request));
+                }
+            }
+            received = frames.next() => match received {
+                Ok(sample) => {
+                    let header = *sample.user_header();
+                    let embed = if pending.is_empty() { EmbedFaces::ToRecognise } else { EmbedFaces::All };
+                    let view = RgbView::new(sample.payload(), header.width as usize, header.height as usize);
+                    let processed = match view {
+                        Ok(view) => vision.process(&view, embed).map_err(anyhow::Error::from),
+                        Err(error) => Err(error.into()),
+                    };
+                    drop(sample);
+                    match processed {
+                        Ok(frame) => {
+                            let skipped = frames.skipped();
+                            let newly_skipped = (skipped - skipped_before) as u32;
+                            skipped_before = skipped;
+                            let published = detections.publish_with(|message| {
+                                message.sequence = header.sequence;
+                                message.capture_ns = header.capture_ns;
+                                message.skipped_frames = newly_skipped;
+                                fill_detections(&frame, header.width, header.height, message);
+                                message.done_ns = monotonic_ns();
+                            });
+                            if let Err(error) = published {
+                                node.status.record_error(&error);
+                            }
+                            answer_pending(&best_face, &mut pending, &frame, header.sequence, min_face_px);
+                            node.status.record_frame(skipped);
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "frame not processed");
+                            node.status.record_error(&error);
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot receive frames");
+                    node.status.record_error(&error);
+                    node.bus.cleanup_dead_nodes();
+                    tokio::time::sleep(RECEIVE_RETRY).await;
+                }
+            },
+        }
+    }
+    node.status.stopping();
+    Ok(())
+}
+
+/// Answers every waiting best-face request from `frame` (processed with embeddings).
+fn answer_pending(
+    server: &BestFaceServer,
+    pending: &mut Vec<PendingRequest>,
+    frame: &FrameVision,
+    sequence: u64,
+    default_min_px: u32,
+) {
+    for (_, request) in pending.drain(..) {
+        let asked = request.payload().min_face_px;
+        let min_px = if asked == 0 { default_min_px } else { asked };
+        let response = best_face_response(frame, sequence, min_px as f32);
+        if let Err(error) = server.respond(request, &response) {
+            tracing::warn!(%error, "cannot answer best-face request");
+        }
+    }
+}
+
+/// Answers requests that waited too long for a frame with `NoFrame`.
+fn answer_stale(server: &BestFaceServer, pending: &mut Vec<PendingRequest>) {
+    let (stale, fresh): (Vec<_>, Vec<_>) = pending
+        .drain(..)
+        .partition(|(since, _)| since.elapsed() > REQUEST_FRAME_WAIT);
+    *pending = fresh;
+    for (_, request) in stale {
+        let response = BestFaceResponse::empty(BestFaceStatus::NoFrame, 0);
+        if let Err(error) = server.respond(request, &response) {
+            tracing::warn!(%error, "cannot answer best-face request");
+        }
+    }
+}
+
+/// The answer for one processed frame.
+fn best_face_response(frame: &FrameVision, sequence: u64, min_px: f32) -> BestFaceResponse {
+    let faces = frame.faces.len() as u32;
+    if frame.faces.is_empty() {
+        return BestFaceResponse::empty(BestFaceStatus::NoFace, 0);
+    }
+    let Some(best) = frame.best_face(min_px) else {
+        return BestFaceResponse::empty(BestFaceStatus::TooSmall, faces);
+    };
+    let face = &frame.faces[best];
+    let Some(embedding) = face.embedding else {
+        return BestFaceResponse::empty(BestFaceStatus::Failed, faces);
+    };
+    BestFaceResponse {
+        status: BestFaceStatus::Found as u32,
+        faces_in_frame: faces,
+        sequence,
+        face: FaceDetection {
+            bbox: face.bbox,
+            score: face.score,
+            distance: face.matched.as_ref().map_or(-1.0, |m| m.distance),
+            landmarks: face.landmarks,
+            ..FaceDetection::default()
+        },
+        embedding,
+    }
+}
