@@ -18,8 +18,8 @@ use iceoryx2::service::port_factory::publish_subscribe::PortFactory as PubSubFac
 use iceoryx2::service::port_factory::request_response::PortFactory as RequestFactory;
 use iceoryx2::service::port_factory::PortFactory as _;
 use mm_shm_schema::{
-    BestFaceRequest, BestFaceResponse, CameraId, Detections, FrameHeader, GalleryUpdate, JpegHeader,
-    NodeStatus, OverlayPolicy, ServiceNames, Stream,
+    BestFaceRequest, BestFaceResponse, CameraId, Detections, FrameHeader, GalleryUpdate,
+    JpegHeader, NodeStatus, OverlayPolicy, ServiceNames, Stream,
 };
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -439,8 +439,13 @@ impl Bus {
     fn event_pair(
         &self,
         service_name: &str,
-    ) -> Result<(iceoryx2::port::notifier::Notifier<Ipc>, iceoryx2::port::listener::Listener<Ipc>), BusError>
-    {
+    ) -> Result<
+        (
+            iceoryx2::port::notifier::Notifier<Ipc>,
+            iceoryx2::port::listener::Listener<Ipc>,
+        ),
+        BusError,
+    > {
         let events = self.event_service(service_name)?;
         let notifier = events
             .notifier_builder()

@@ -375,6 +375,12 @@ impl Config {
             "must be 1..=64",
         )?;
         check(
+            (0..=19).contains(&inference.niceness),
+            "inference.niceness",
+            inference.niceness.to_string(),
+            "must be 0..=19",
+        )?;
+        check(
             (64..=MAX_EDGE).contains(&inference.face_input_size),
             "inference.face_input_size",
             inference.face_input_size.to_string(),

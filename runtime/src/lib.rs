@@ -27,8 +27,8 @@ mod wake;
 
 pub use bus::{Bus, BusError};
 pub use config::{Config, ConfigError};
-pub use node::{NodeArgs, NodeContext, NodeStartError};
 pub use message::{MessagePublisher, MessageSubscriber};
+pub use node::{NodeArgs, NodeContext, NodeStartError};
 pub use publisher::{LoanedSlice, PublishError, SlicePublisher};
 pub use request::{RequestClient, RequestError, RequestServer};
 pub use subscriber::{ReceiveError, SliceSample, SliceSubscriber};

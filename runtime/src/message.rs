@@ -105,6 +105,8 @@ impl<T: Debug + Copy + ZeroCopySend + 'static> MessageSubscriber<T> {
     pub async fn next_latest(&mut self) -> Result<T, ReceiveError> {
         let mut batch = self.next_batch().await?;
         // `next_batch` never returns an empty batch.
-        batch.pop().ok_or_else(|| ReceiveError::Receive("empty batch".into()))
+        batch
+            .pop()
+            .ok_or_else(|| ReceiveError::Receive("empty batch".into()))
     }
 }

@@ -37,6 +37,9 @@ pub struct InferenceConfig {
     pub execution_provider: ExecutionProvider,
     /// Threads each model may use.
     pub threads: u32,
+    /// Scheduling niceness of the inference process (0..=19): above 0 it gets only the CPU
+    /// time capture, overlay, encode and the API leave, so it never slows the stream.
+    pub niceness: i32,
     /// CenterFace: the longer side of the detector input (rounded up to a multiple of 32).
     pub face_input_size: u32,
     /// CenterFace: smallest heat-map score reported as a face.
@@ -73,6 +76,7 @@ impl Default for InferenceConfig {
             onnxruntime_lib: String::new(),
             execution_provider: ExecutionProvider::Cpu,
             threads: 2,
+            niceness: 10,
             face_input_size: 640,
             face_threshold: 0.5,
             recognition_threshold: 0.6,

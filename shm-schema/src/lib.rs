@@ -21,8 +21,8 @@ pub use status::{NodeState, NodeStatus};
 pub use vision::{
     BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, DisplayName, FaceDetection,
     GalleryOp, GalleryUpdate, Gesture, HandDetection, Handedness, IdentityId, OverlayPolicy,
-    PersonDetection, VisionTimings, EMBEDDING_LEN, FACE_LANDMARKS, HAND_LANDMARKS,
-    MAX_FACES, MAX_HANDS, MAX_LABELLED_IDENTITIES, MAX_PERSONS,
+    PersonDetection, VisionTimings, EMBEDDING_LEN, FACE_LANDMARKS, HAND_LANDMARKS, MAX_FACES,
+    MAX_HANDS, MAX_LABELLED_IDENTITIES, MAX_PERSONS,
 };
 
 /// Version of the message layouts in this crate. Bump it whenever a layout changes; it is part

@@ -4,11 +4,12 @@
 use crate::frame::JpegFrame;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
+use crate::vision_routes::ReceivedDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
 use mm_runtime::subscriber::RECEIVE_RETRY;
 use mm_runtime::{NodeArgs, NodeContext};
-use mm_shm_schema::{JpegHeader, NodeStatus, Stream};
+use mm_shm_schema::{Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -58,12 +59,21 @@ impl BusThread {
     }
 }
 
+/// Channels between the bus thread and the HTTP handlers for vision data.
+pub struct VisionChannels {
+    /// Where the bus thread puts each new detections message.
+    pub detections: watch::Sender<Option<Arc<ReceivedDetections>>>,
+    /// The overlay policy the handlers set; the bus thread publishes every change.
+    pub policy: watch::Receiver<OverlayPolicy>,
+}
+
 /// Starts the node on its own thread (config, bus, dead-node cleanup) and returns once its
 /// ports are open, or with the error that prevented it.
 pub fn spawn(
     args: NodeArgs,
     broadcast: FrameBroadcast,
     stats: Arc<Mutex<FrameStats>>,
+    vision: VisionChannels,
 ) -> anyhow::Result<(BusThread, StatusRequests)> {
     let (stop, stop_rx) = watch::channel(false);
     let (requests, request_rx) = mpsc::channel(STATUS_REQUEST_QUEUE);
@@ -86,7 +96,7 @@ pub fn spawn(
                 match ports {
                     Ok(ports) => {
                         let _ = ready_tx.send(Ok(()));
-                        run(ports, broadcast, stats, stop_rx, request_rx).await;
+                        run(ports, broadcast, stats, vision, stop_rx, request_rx).await;
                     }
                     Err(error) => {
                         let _ = ready_tx.send(Err(error));
@@ -107,6 +117,8 @@ struct Ports {
     node: NodeContext,
     jpegs: mm_runtime::SliceSubscriber<JpegHeader>,
     board: StatusBoard,
+    detections: mm_runtime::MessageSubscriber<Detections>,
+    policy: mm_runtime::MessagePublisher<OverlayPolicy>,
 }
 
 fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
@@ -115,22 +127,57 @@ fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
         .bus
         .slice_subscriber::<JpegHeader>(Stream::FramesJpeg)?;
     let board = StatusBoard::new(node.bus.status_subscriber()?);
+    let detections = node
+        .bus
+        .message_subscriber::<Detections>(Stream::Detections)?;
+    let policy = node
+        .bus
+        .message_publisher::<OverlayPolicy>(Stream::OverlayPolicy)?;
     node.status.set_input(Stream::FramesJpeg.suffix());
-    Ok(Ports { node, jpegs, board })
+    Ok(Ports {
+        node,
+        jpegs,
+        board,
+        detections,
+        policy,
+    })
 }
 
 async fn run(
     mut ports: Ports,
     broadcast: FrameBroadcast,
     stats: Arc<Mutex<FrameStats>>,
+    mut vision: VisionChannels,
     mut stop: watch::Receiver<bool>,
     mut requests: mpsc::Receiver<oneshot::Sender<NodeStatuses>>,
 ) {
     let mut status_tick = tokio::time::interval(STATUS_PERIOD);
+    // The overlay (and a restarted one, through history) starts from the current policy.
+    publish_policy(&mut ports, &vision.policy.borrow_and_update());
     loop {
         tokio::select! {
             biased;
             _ = stop.wait_for(|stopping| *stopping) => break,
+            Ok(()) = vision.policy.changed() => {
+                let policy = *vision.policy.borrow_and_update();
+                publish_policy(&mut ports, &policy);
+            }
+            batch = ports.detections.next_batch() => match batch {
+                Ok(batch) => {
+                    if let Some(newest) = batch.last() {
+                        let received = ReceivedDetections {
+                            detections: Box::new(*newest),
+                            received_ns: monotonic_ns(),
+                            received_unix_ms: crate::routes::unix_ms(),
+                        };
+                        vision.detections.send_replace(Some(Arc::new(received)));
+                    }
+                }
+                Err(error) => {
+                    ports.node.status.record_error(&error);
+                    tokio::time::sleep(RECEIVE_RETRY).await;
+                }
+            },
             _ = status_tick.tick() => {
                 ports.node.status.set_detail(&format!("{} viewers", broadcast.viewers()));
                 ports.node.status.publish();
@@ -166,4 +213,11 @@ async fn run(
         }
     }
     ports.node.status.stopping();
+}
+
+fn publish_policy(ports: &mut Ports, policy: &OverlayPolicy) {
+    if let Err(error) = ports.policy.publish(policy) {
+        tracing::warn!(%error, "cannot publish the overlay policy");
+        ports.node.status.record_error(&error);
+    }
 }

@@ -8,3 +8,5 @@ pub mod routes;
 pub mod state;
 pub mod stats;
 pub mod viewers;
+pub mod vision_routes;
+pub mod visualization;

@@ -1,9 +1,11 @@
 //! `mm-api`: the public REST API and `/stream` (port 5002 by default).
 
 use anyhow::Context;
+use mm_api::bus_thread::VisionChannels;
 use mm_api::state::AppState;
 use mm_api::stats::FrameStats;
 use mm_api::viewers::FrameBroadcast;
+use mm_api::visualization::Visualization;
 use mm_api::{bus_thread, routes};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::{shutdown, Config, NodeArgs};
@@ -24,8 +26,18 @@ fn main() -> anyhow::Result<()> {
         let stop = shutdown::stop_signal().context("installing signal handlers")?;
         let broadcast = FrameBroadcast::new();
         let stats = Arc::new(Mutex::new(FrameStats::default()));
-        let (bus, statuses) = bus_thread::spawn(args, broadcast.clone(), stats.clone())?;
+        let (detections_tx, detections) = tokio::sync::watch::channel(None);
+        let visualization = Visualization::default();
+        let (policy, policy_rx) = tokio::sync::watch::channel(visualization.policy());
+        let vision = VisionChannels {
+            detections: detections_tx,
+            policy: policy_rx,
+        };
+        let (bus, statuses) = bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision)?;
         let state = AppState {
+            detections,
+            visualization: Arc::new(Mutex::new(visualization)),
+            policy: Arc::new(policy),
             config: Arc::new(config),
             broadcast: broadcast.clone(),
             stats,

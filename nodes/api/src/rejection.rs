@@ -32,6 +32,16 @@ pub async fn handle_rejection(rejection: Rejection) -> Result<warp::reply::Respo
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type: application/json".to_owned(),
         )
+    } else if let Some(crate::vision_routes::BadBody(error)) = rejection.find() {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("invalid JSON body: {error}"),
+        )
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        (
+            StatusCode::LENGTH_REQUIRED,
+            "Content-Length required".to_owned(),
+        )
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         (
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -15,6 +15,7 @@ use warp::{Filter, Reply};
 pub fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (warp::reply::Response,), Error = Infallible> + Clone {
+    let vision = crate::vision_routes::routes(state.clone());
     let with_state = warp::any().map(move || state.clone());
     let index = warp::path::end().and(warp::get()).map(index);
     let stream = warp::path!("stream")
@@ -44,11 +45,14 @@ pub fn routes(
         .unify()
         .or(stream_info)
         .unify()
+        .or(vision)
+        .unify()
         .recover(handle_rejection)
         .unify()
 }
 
-fn unix_ms() -> u64 {
+/// Wall-clock time in ms since the Unix epoch.
+pub fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -63,6 +67,11 @@ fn index() -> warp::reply::Response {
             "health": "/api/health",
             "status": "/api/status",
             "stream_info": "/api/stream/info",
+            "face_detections": "/api/face/detections",
+            "face_recognize": "/api/face/recognize",
+            "gesture_current": "/api/gesture/current",
+            "visualization_face": "/api/visualization/face",
+            "visualization_gesture": "/api/visualization/gesture",
         },
     }))
     .into_response()

@@ -3,7 +3,10 @@
 use crate::bus_thread::StatusRequests;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
+use crate::vision_routes::LatestDetections;
+use crate::visualization::Visualization;
 use mm_runtime::Config;
+use mm_shm_schema::OverlayPolicy;
 use std::sync::{Arc, Mutex};
 
 /// Shared state of the HTTP handlers.
@@ -19,4 +22,10 @@ pub struct AppState {
     pub statuses: StatusRequests,
     /// When the API started (CLOCK_MONOTONIC ns).
     pub started_ns: u64,
+    /// The newest detections from inference.
+    pub detections: LatestDetections,
+    /// Every client's visualisation settings.
+    pub visualization: Arc<Mutex<Visualization>>,
+    /// The overlay policy, published on the bus by the bus thread.
+    pub policy: Arc<tokio::sync::watch::Sender<OverlayPolicy>>,
 }

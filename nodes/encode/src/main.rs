@@ -1,35 +1,95 @@
 //! `mm-encode`: turns every new frame into one JPEG, shared by every MJPEG viewer.
+//!
+//! With `input = "composited"` it encodes the overlay's frames, and falls back to the raw
+//! frames while none arrived for `fallback_after_ms` (overlay down or restarting), so the
+//! stream never stops because of the overlay.
 
 use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
 use mm_runtime::config::EncodeInput;
-use mm_runtime::status::STATUS_PERIOD;
-use mm_runtime::subscriber::RECEIVE_RETRY;
-use mm_runtime::NodeContext;
+use mm_runtime::status::{StatusReporter, STATUS_PERIOD};
+use mm_runtime::subscriber::{SliceSample, RECEIVE_RETRY};
+use mm_runtime::{NodeContext, ReceiveError, SlicePublisher};
 use mm_shm_schema::{FrameHeader, JpegHeader, Stream};
-use tokio::time::interval;
+use std::time::Duration;
+use tokio::time::{interval, Instant};
+
+/// Encodes frames in sequence order, each at most once, whichever stream they come from.
+struct Encoder {
+    jpeg: JpegEncoder,
+    publisher: SlicePublisher<JpegHeader>,
+    last_sequence: Option<u64>,
+}
+
+impl Encoder {
+    fn encode(
+        &mut self,
+        sample: SliceSample<FrameHeader>,
+        status: &mut StatusReporter,
+        skipped: u64,
+    ) {
+        let sequence = sample.user_header().sequence;
+        if self.last_sequence.is_some_and(|last| sequence <= last) {
+            return;
+        }
+        let result = encode_frame(
+            &mut self.jpeg,
+            sample.user_header(),
+            sample.payload(),
+            &self.publisher,
+        );
+        drop(sample);
+        match result {
+            Ok(_) => {
+                self.last_sequence = Some(sequence);
+                status.record_frame(skipped);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "frame not encoded");
+                status.record_error(&error);
+            }
+        }
+    }
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let (mut node, mut stop) = NodeContext::launch("encode")?;
-    let input = match node.config.encode.input {
-        EncodeInput::Raw => Stream::FramesRaw,
-        EncodeInput::Composited => Stream::FramesComposited,
-    };
-    let quality = node.config.encode.quality.clamp(1, 100) as u8;
+    let config = node.config.encode.clone();
+    let quality = config.quality.clamp(1, 100) as u8;
     let capture = &node.config.capture;
     // A JPEG is far smaller than the frame; the segment grows if one is ever larger.
     let initial_jpeg_len = capture.width as usize * capture.height as usize / 2;
-    let mut frames = node.bus.slice_subscriber::<FrameHeader>(input)?;
-    let publisher = node
+    let mut raw = node
         .bus
-        .slice_publisher::<JpegHeader>(Stream::FramesJpeg, initial_jpeg_len)?;
-    let mut encoder = JpegEncoder::new(quality);
+        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let mut composited = match config.input {
+        EncodeInput::Raw => None,
+        EncodeInput::Composited => Some(
+            node.bus
+                .slice_subscriber::<FrameHeader>(Stream::FramesComposited)?,
+        ),
+    };
+    let mut encoder = Encoder {
+        jpeg: JpegEncoder::new(quality),
+        publisher: node
+            .bus
+            .slice_publisher::<JpegHeader>(Stream::FramesJpeg, initial_jpeg_len)?,
+        last_sequence: None,
+    };
+    let fallback_after = Duration::from_millis(config.fallback_after_ms);
+    let preferred = if composited.is_some() {
+        Stream::FramesComposited
+    } else {
+        Stream::FramesRaw
+    };
+    node.status.set_input(preferred.suffix());
     node.status
-        .set_detail(&format!("{} q{quality}", input.suffix()));
-    node.status.set_input(input.suffix());
-    tracing::info!(input = input.suffix(), quality, "encoding");
+        .set_detail(&format!("{} q{quality}", preferred.suffix()));
+    tracing::info!(input = preferred.suffix(), quality, "encoding");
 
+    let mut last_composited: Option<Instant> = None;
+    let mut on_fallback = false;
     let mut status_tick = interval(STATUS_PERIOD);
     loop {
         tokio::select! {
@@ -39,27 +99,54 @@ async fn main() -> anyhow::Result<()> {
                 break;
             }
             _ = status_tick.tick() => node.status.publish(),
-            received = frames.next() => match received {
+            received = next_frame(&mut composited) => match received {
                 Ok(sample) => {
-                    let result = encode_frame(&mut encoder, sample.user_header(), sample.payload(), &publisher);
-                    drop(sample);
-                    match result {
-                        Ok(_) => node.status.record_frame(frames.skipped()),
-                        Err(error) => {
-                            tracing::warn!(%error, "frame not encoded");
-                            node.status.record_error(&error);
+                    last_composited = Some(Instant::now());
+                    if on_fallback {
+                        on_fallback = false;
+                        tracing::info!("composited frames are back");
+                        node.status.set_input(Stream::FramesComposited.suffix());
+                    }
+                    let skipped = composited.as_ref().map_or(0, |c| c.skipped());
+                    encoder.encode(sample, &mut node.status, skipped);
+                }
+                Err(error) => receive_failed(&mut node, &error).await,
+            },
+            received = raw.next() => match received {
+                Ok(sample) => {
+                    let overlay_silent = composited.is_some()
+                        && last_composited.is_none_or(|at| at.elapsed() >= fallback_after);
+                    if composited.is_none() || overlay_silent {
+                        if composited.is_some() && !on_fallback {
+                            on_fallback = true;
+                            tracing::warn!("no composited frames: encoding raw frames");
+                            node.status.set_input(Stream::FramesRaw.suffix());
                         }
+                        let skipped = raw.skipped();
+                        encoder.encode(sample, &mut node.status, skipped);
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot receive frames");
-                    node.status.record_error(&error);
-                    node.bus.cleanup_dead_nodes();
-                    tokio::time::sleep(RECEIVE_RETRY).await;
-                }
+                Err(error) => receive_failed(&mut node, &error).await,
             },
         }
     }
     node.status.stopping();
     Ok(())
+}
+
+/// The next composited frame, or never when encode reads raw frames only.
+async fn next_frame(
+    subscriber: &mut Option<mm_runtime::SliceSubscriber<FrameHeader>>,
+) -> Result<SliceSample<FrameHeader>, ReceiveError> {
+    match subscriber {
+        Some(subscriber) => subscriber.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn receive_failed(node: &mut NodeContext, error: &ReceiveError) {
+    tracing::warn!(%error, "cannot receive frames");
+    node.status.record_error(error);
+    node.bus.cleanup_dead_nodes();
+    tokio::time::sleep(RECEIVE_RETRY).await;
 }

@@ -47,7 +47,10 @@ impl CenterFace {
     pub fn input_dims(&self, width: usize, height: usize) -> (usize, usize) {
         let scale = self.input_size as f32 / width.max(height) as f32;
         let round_up = |v: f32| ((v.round() as usize).max(32)).div_ceil(32) * 32;
-        (round_up(width as f32 * scale), round_up(height as f32 * scale))
+        (
+            round_up(width as f32 * scale),
+            round_up(height as f32 * scale),
+        )
     }
 
     /// Faces in `image`, best first.
@@ -77,7 +80,12 @@ impl CenterFace {
                     *out = [p[0] * sx, p[1] * sy];
                 }
                 FaceBox {
-                    bbox: [c.bbox[0] * sx, c.bbox[1] * sy, c.bbox[2] * sx, c.bbox[3] * sy],
+                    bbox: [
+                        c.bbox[0] * sx,
+                        c.bbox[1] * sy,
+                        c.bbox[2] * sx,
+                        c.bbox[3] * sy,
+                    ],
                     score: c.score,
                     landmarks,
                 }

@@ -65,10 +65,11 @@ impl FaceEmbedder {
         if self.align(image, landmarks).is_none() {
             return Ok(None);
         }
-        let chip = RgbView::new(&self.chip, CHIP_SIZE, CHIP_SIZE).map_err(|e| EngineError::Run {
-            model: self.model.name().to_owned(),
-            reason: e.to_string(),
-        })?;
+        let chip =
+            RgbView::new(&self.chip, CHIP_SIZE, CHIP_SIZE).map_err(|e| EngineError::Run {
+                model: self.model.name().to_owned(),
+                reason: e.to_string(),
+            })?;
         fill_nchw(&chip, Normalize::RAW, &mut self.tensor);
         self.embed_tensor().map(Some)
     }

@@ -98,9 +98,7 @@ impl Engine {
         if !path.exists() {
             return Err(model_error("no such file".into()));
         }
-        let session = self
-            .session(path)
-            .map_err(|e| model_error(e.to_string()))?;
+        let session = self.session(path).map_err(|e| model_error(e.to_string()))?;
         let input = session
             .inputs()
             .first()

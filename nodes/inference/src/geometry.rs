@@ -50,10 +50,7 @@ impl Affine {
         }
         let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
         Some(Affine {
-            m: [
-                [ia, ib, -(ia * c + ib * f)],
-                [id, ie, -(id * c + ie * f)],
-            ],
+            m: [[ia, ib, -(ia * c + ib * f)], [id, ie, -(id * c + ie * f)]],
         })
     }
 
@@ -65,9 +62,9 @@ impl Affine {
             return None;
         }
         let mean = |points: &[[f32; 2]]| {
-            let (sx, sy) = points[..n]
-                .iter()
-                .fold((0.0f64, 0.0f64), |(x, y), p| (x + p[0] as f64, y + p[1] as f64));
+            let (sx, sy) = points[..n].iter().fold((0.0f64, 0.0f64), |(x, y), p| {
+                (x + p[0] as f64, y + p[1] as f64)
+            });
             (sx / n as f64, sy / n as f64)
         };
         let (fx, fy) = mean(from);

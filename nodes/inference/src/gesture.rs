@@ -15,7 +15,12 @@ pub const MIN_CONFIDENCE: f32 = 0.5;
 const WRIST: usize = 0;
 const THUMB: [usize; 4] = [1, 2, 3, 4];
 /// MCP, PIP, DIP, tip of index, middle, ring and little finger.
-const FINGERS: [[usize; 4]; 4] = [[5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16], [17, 18, 19, 20]];
+const FINGERS: [[usize; 4]; 4] = [
+    [5, 6, 7, 8],
+    [9, 10, 11, 12],
+    [13, 14, 15, 16],
+    [17, 18, 19, 20],
+];
 
 /// A recognised gesture and its confidence, 0..1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -162,8 +167,18 @@ mod tests {
             }
         }
         let thumb_points = match thumb {
-            Thumb::Out => [[-20.0, -20.0], [-45.0, -35.0], [-70.0, -45.0], [-92.0, -52.0]],
-            Thumb::Folded => [[-20.0, -20.0], [-35.0, -45.0], [-25.0, -65.0], [-8.0, -70.0]],
+            Thumb::Out => [
+                [-20.0, -20.0],
+                [-45.0, -35.0],
+                [-70.0, -45.0],
+                [-92.0, -52.0],
+            ],
+            Thumb::Folded => [
+                [-20.0, -20.0],
+                [-35.0, -45.0],
+                [-25.0, -65.0],
+                [-8.0, -70.0],
+            ],
         };
         for (&i, [x, y]) in THUMB.iter().zip(thumb_points) {
             points[i] = [x, y, 0.0];
@@ -189,7 +204,10 @@ mod tests {
     #[test]
     fn open_hand_is_palm_at_any_angle() {
         for angle in [0.0, 30.0, -45.0, 90.0, 180.0] {
-            assert_gesture(rotated(hand(Thumb::Out, [Out; 4], STRAIGHT), angle), Gesture::Palm);
+            assert_gesture(
+                rotated(hand(Thumb::Out, [Out; 4], STRAIGHT), angle),
+                Gesture::Palm,
+            );
         }
     }
 
@@ -204,14 +222,21 @@ mod tests {
     #[test]
     fn a_fist_is_a_fist_upright_or_sideways() {
         assert_gesture(hand(Thumb::Folded, [Curled; 4], STRAIGHT), Gesture::Fist);
-        assert_gesture(rotated(hand(Thumb::Folded, [Curled; 4], STRAIGHT), 90.0), Gesture::Fist);
+        assert_gesture(
+            rotated(hand(Thumb::Folded, [Curled; 4], STRAIGHT), 90.0),
+            Gesture::Fist,
+        );
         // Thumb out sideways (not up or down) with curled fingers is still a fist.
         assert_gesture(hand(Thumb::Out, [Curled; 4], STRAIGHT), Gesture::Fist);
     }
 
     #[test]
     fn two_spread_fingers_are_peace() {
-        let v = hand(Thumb::Folded, [Out, Out, Curled, Curled], [-0.35, 0.25, 0.0, 0.0]);
+        let v = hand(
+            Thumb::Folded,
+            [Out, Out, Curled, Curled],
+            [-0.35, 0.25, 0.0, 0.0],
+        );
         assert_gesture(v, Gesture::Peace);
         assert_gesture(rotated(v, 40.0), Gesture::Peace);
     }
@@ -224,9 +249,15 @@ mod tests {
 
     #[test]
     fn one_finger_is_pointing() {
-        assert_gesture(hand(Thumb::Folded, [Out, Curled, Curled, Curled], STRAIGHT), Gesture::Pointing);
         assert_gesture(
-            rotated(hand(Thumb::Out, [Out, Curled, Curled, Curled], STRAIGHT), -70.0),
+            hand(Thumb::Folded, [Out, Curled, Curled, Curled], STRAIGHT),
+            Gesture::Pointing,
+        );
+        assert_gesture(
+            rotated(
+                hand(Thumb::Out, [Out, Curled, Curled, Curled], STRAIGHT),
+                -70.0,
+            ),
             Gesture::Pointing,
         );
     }

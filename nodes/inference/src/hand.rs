@@ -30,10 +30,16 @@ pub struct HandLandmarks {
 impl HandLandmarks {
     /// Box around the landmarks.
     pub fn bbox(&self) -> BBox {
-        self.landmarks.iter().fold(
-            [f32::MAX, f32::MAX, f32::MIN, f32::MIN],
-            |b, p| [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])],
-        )
+        self.landmarks
+            .iter()
+            .fold([f32::MAX, f32::MAX, f32::MIN, f32::MIN], |b, p| {
+                [
+                    b[0].min(p[0]),
+                    b[1].min(p[1]),
+                    b[2].max(p[0]),
+                    b[3].max(p[1]),
+                ]
+            })
     }
 
     /// MediaPipe `hand_landmark_landmarks_to_roi`: the region for the next frame, turned from

@@ -140,8 +140,7 @@ impl Resize {
         if self.output.width() != width as u32 || self.output.height() != height as u32 {
             self.output = Image::new(width as u32, height as u32, PixelType::U8x3);
         }
-        let options =
-            ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
         self.resizer
             .resize(&input, &mut self.output, &options)
             .map_err(|e| resize_error(&e))?;

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mm_inference::oneshot::describe;
 use mm_inference::Vision;
-use mm_runtime::{NodeArgs, NodeContext};
+use mm_runtime::NodeArgs;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -38,11 +38,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        None => {
-            // Installed before any work so that no early SIGTERM is lost.
-            let stop = mm_runtime::shutdown::stop_signal()?;
-            node::run(stop, NodeContext::start("inference", &cli.node)?)
-        }
+        None => node::run(&cli.node),
         Some(Command::Detect {
             images,
             json: _,

@@ -79,7 +79,11 @@ mod tests {
     #[test]
     fn greedy_keeps_the_best_of_overlapping_boxes() {
         let kept = greedy(
-            vec![candidate(0.0, 0.6), candidate(1.0, 0.9), candidate(50.0, 0.7)],
+            vec![
+                candidate(0.0, 0.6),
+                candidate(1.0, 0.9),
+                candidate(50.0, 0.7),
+            ],
             0.3,
         );
         let scores: Vec<f32> = kept.iter().map(|c| c.score).collect();

@@ -23,20 +23,26 @@ type BestFaceServer = RequestServer<BestFaceRequest, BestFaceResponse>;
 type PendingRequest = (Instant, Incoming<BestFaceRequest, BestFaceResponse>);
 
 /// Runs the node until SIGTERM/SIGINT.
-pub fn run(
-    stop: impl std::future::Future<Output = mm_runtime::shutdown::StopSignal>,
-    node: NodeContext,
-) -> anyhow::Result<()> {
+pub fn run(args: &mm_runtime::NodeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(stop, node))
+    runtime.block_on(async {
+        // Installed before any work so that no early SIGTERM is lost.
+        let stop = mm_runtime::shutdown::stop_signal()?;
+        let node = NodeContext::start("inference", args)?;
+        serve(stop, node).await
+    })
 }
 
 async fn serve(
     stop: impl std::future::Future<Output = mm_runtime::shutdown::StopSignal>,
     mut node: NodeContext,
 ) -> anyhow::Result<()> {
+    let niceness = node.config.inference.niceness;
+    if let Err(error) = mm_runtime::procfs::set_niceness(niceness) {
+        tracing::warn!(%error, niceness, "cannot lower the scheduling priority");
+    }
     let mut vision = match Vision::load(&node.config.inference) {
         Ok(vision) => vision,
         Err(error) => {
@@ -45,9 +51,15 @@ async fn serve(
             return Err(error.into());
         }
     };
-    let mut frames = node.bus.slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
-    let detections = node.bus.message_publisher::<Detections>(Stream::Detections)?;
-    let mut gallery = node.bus.message_subscriber::<GalleryUpdate>(Stream::Gallery)?;
+    let mut frames = node
+        .bus
+        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let detections = node
+        .bus
+        .message_publisher::<Detections>(Stream::Detections)?;
+    let mut gallery = node
+        .bus
+        .message_subscriber::<GalleryUpdate>(Stream::Gallery)?;
     let best_face: BestFaceServer = node.bus.request_server(Stream::BestFace)?;
     let min_face_px = node.config.inference.min_face_px;
     node.status.set_input(Stream::FramesRaw.suffix());
@@ -64,6 +76,10 @@ async fn serve(
     let mut skipped_before = 0;
     tokio::pin!(stop);
     loop {
+        // Processing takes longer than a frame interval, so a frame is always waiting and the
+        // select below never returns Pending on its own: yielding lets tokio poll its timers
+        // and descriptors (status tick, gallery, requests, stop signal) between frames.
+        tokio::task::yield_now().await;
         tokio::select! {
             biased;
             signal = &mut stop => {

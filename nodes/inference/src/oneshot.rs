@@ -49,7 +49,9 @@ pub fn read_image(path: &Path) -> Result<StillImage, ImageReadError> {
         path: path.display().to_string(),
         reason,
     };
-    let decoded = image::open(path).map_err(|e| error(e.to_string()))?.to_rgb8();
+    let decoded = image::open(path)
+        .map_err(|e| error(e.to_string()))?
+        .to_rgb8();
     let (width, height) = decoded.dimensions();
     Ok(StillImage {
         width: width as usize,

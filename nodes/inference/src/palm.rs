@@ -89,8 +89,7 @@ impl PalmDetector {
             .map(|c| {
                 let [x1, y1] = to_image(c.bbox[0], c.bbox[1]);
                 let [x2, y2] = to_image(c.bbox[2], c.bbox[3]);
-                let points: Vec<[f32; 2]> =
-                    c.points.iter().map(|p| to_image(p[0], p[1])).collect();
+                let points: Vec<[f32; 2]> = c.points.iter().map(|p| to_image(p[0], p[1])).collect();
                 Palm {
                     bbox: [x1, y1, x2, y2],
                     score: c.score,
@@ -191,10 +190,7 @@ fn palm_region(bbox: BBox, wrist: [f32; 2], middle_mcp: [f32; 2]) -> HandRegion 
     let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
     let (cx, cy) = ((bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0);
     HandRegion {
-        center: [
-            cx + 0.5 * h * rotation.sin(),
-            cy - 0.5 * h * rotation.cos(),
-        ],
+        center: [cx + 0.5 * h * rotation.sin(), cy - 0.5 * h * rotation.cos()],
         side: w.max(h) * 2.6,
         rotation,
     }

@@ -70,7 +70,12 @@ impl PersonDetector {
         Ok(greedy(candidates, NMS_IOU)
             .into_iter()
             .map(|c| PersonBox {
-                bbox: [c.bbox[0] * sx, c.bbox[1] * sy, c.bbox[2] * sx, c.bbox[3] * sy],
+                bbox: [
+                    c.bbox[0] * sx,
+                    c.bbox[1] * sy,
+                    c.bbox[2] * sx,
+                    c.bbox[3] * sy,
+                ],
                 score: c.score,
             })
             .collect())

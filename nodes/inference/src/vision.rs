@@ -5,8 +5,8 @@ use crate::centerface::CenterFace;
 use crate::embedding::{Embedding, FaceEmbedder};
 use crate::engine::{Engine, EngineError};
 use crate::gallery::{Gallery, Match};
-use crate::gesture::{classify, GestureReading};
 use crate::geometry::{iou, BBox};
+use crate::gesture::{classify, GestureReading};
 use crate::hand::{HandLandmarker, HandLandmarks};
 use crate::image::RgbView;
 use crate::palm::{HandRegion, PalmDetector};
@@ -52,9 +52,8 @@ impl Face {
     /// sits from the middle of the eyes, relative to the eye distance.
     pub fn frontality(&self) -> f32 {
         let [left_eye, right_eye, nose, _, _] = self.landmarks;
-        let eye_distance = ((right_eye[0] - left_eye[0]).powi(2)
-            + (right_eye[1] - left_eye[1]).powi(2))
-        .sqrt();
+        let eye_distance =
+            ((right_eye[0] - left_eye[0]).powi(2) + (right_eye[1] - left_eye[1]).powi(2)).sqrt();
         if eye_distance <= f32::EPSILON {
             return 0.0;
         }
@@ -337,7 +336,9 @@ impl Vision {
                 if regions.len() >= max_hands {
                     break;
                 }
-                let already_tracked = regions.iter().any(|r| iou(&region_box(r), &palm.bbox) > 0.1);
+                let already_tracked = regions
+                    .iter()
+                    .any(|r| iou(&region_box(r), &palm.bbox) > 0.1);
                 if !already_tracked {
                     regions.push(palm.region);
                 }

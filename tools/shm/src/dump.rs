@@ -74,7 +74,9 @@ pub async fn run(bus: &Bus, stream: Stream, out: &Path) -> anyhow::Result<()> {
                 Some(sample.payload()[..len].to_vec()),
             )
         }
-        Watcher::Status(_) => anyhow::bail!("status is not a frame service"),
+        Watcher::Status(_) | Watcher::Detections(_) | Watcher::Gallery(_) | Watcher::Policy(_) => {
+            anyhow::bail!("{} is not a frame service", stream.suffix())
+        }
     };
     let bytes = match (format, rgb, jpeg) {
         (Format::Jpeg, _, Some(jpeg)) => jpeg,

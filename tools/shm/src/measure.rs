@@ -3,8 +3,10 @@
 use iceoryx2::port::subscriber::Subscriber;
 use mm_runtime::bus::{Bus, Ipc};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::SliceSubscriber;
-use mm_shm_schema::{FrameHeader, JpegHeader, NodeStatus, Stage, Stream};
+use mm_runtime::{MessageSubscriber, SliceSubscriber};
+use mm_shm_schema::{
+    Detections, FrameHeader, GalleryUpdate, JpegHeader, NodeStatus, OverlayPolicy, Stage, Stream,
+};
 use std::time::{Duration, Instant};
 
 /// Status messages carry no wake-up event (they are not frames); `mm-shm` drains them at
@@ -30,6 +32,12 @@ pub enum Watcher {
     Jpeg(SliceSubscriber<JpegHeader>),
     /// `status`.
     Status(Subscriber<Ipc, NodeStatus, ()>),
+    /// `detections`: timed like frames, the inference stage stamped with its finish time.
+    Detections(MessageSubscriber<Detections>),
+    /// `gallery`: counted only.
+    Gallery(MessageSubscriber<GalleryUpdate>),
+    /// `overlay/policy`: counted only.
+    Policy(MessageSubscriber<OverlayPolicy>),
 }
 
 impl Watcher {
@@ -41,6 +49,15 @@ impl Watcher {
             }
             Stream::FramesJpeg => Watcher::Jpeg(bus.slice_subscriber(stream)?),
             Stream::Status => Watcher::Status(bus.status_subscriber()?),
+            Stream::Detections => Watcher::Detections(bus.message_subscriber(stream)?),
+            Stream::Gallery => Watcher::Gallery(bus.message_subscriber(stream)?),
+            Stream::OverlayPolicy => Watcher::Policy(bus.message_subscriber(stream)?),
+            Stream::BestFace => {
+                anyhow::bail!(
+                    "{} is request-response: there is nothing to watch",
+                    stream.suffix()
+                )
+            }
         })
     }
 
@@ -53,6 +70,24 @@ impl Watcher {
                 let mut frame = header.frame;
                 frame.stamp(Stage::Encode, header.encode_ns);
                 Some(frame)
+            }
+            Watcher::Detections(subscriber) => {
+                let detections = subscriber.next_latest().await?;
+                let mut frame = FrameHeader {
+                    sequence: detections.sequence,
+                    capture_ns: detections.capture_ns,
+                    ..FrameHeader::default()
+                };
+                frame.stamp(Stage::Inference, detections.done_ns);
+                Some(frame)
+            }
+            Watcher::Gallery(subscriber) => {
+                subscriber.next_latest().await?;
+                None
+            }
+            Watcher::Policy(subscriber) => {
+                subscriber.next_latest().await?;
+                None
             }
             Watcher::Status(subscriber) => loop {
                 match subscriber.receive() {
@@ -73,7 +108,10 @@ impl Watcher {
         match self {
             Watcher::Frames(subscriber) => subscriber.skipped(),
             Watcher::Jpeg(subscriber) => subscriber.skipped(),
-            Watcher::Status(_) => 0,
+            Watcher::Detections(_)
+            | Watcher::Gallery(_)
+            | Watcher::Policy(_)
+            | Watcher::Status(_) => 0,
         }
     }
 }

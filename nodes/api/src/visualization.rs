@@ -1,0 +1,106 @@
+//! Who wants what drawn on the stream, and the overlay policy that follows from it.
+//!
+//! Sessions do not exist yet (they come with wallet-signature sessions). Until then each
+//! setting belongs to one API client: the `wallet_address` in the request body when there is
+//! one (that identity's own name label), else the client's network address. Once sessions
+//! exist, the same settings move to the session and need its token.
+
+use mm_shm_schema::{IdentityId, OverlayPolicy, MAX_LABELLED_IDENTITIES};
+use std::collections::BTreeMap;
+
+/// One client's visualisation settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientVisualization {
+    /// Face boxes and (for its own identity) the name label.
+    pub faces: bool,
+    /// Hand skeletons and gesture labels.
+    pub gestures: bool,
+}
+
+/// Who a setting belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ClientKey {
+    /// An identity (wallet address): turning faces on lets its own name be drawn.
+    Identity(String),
+    /// An anonymous client, by network address.
+    Address(String),
+}
+
+/// Every client's settings.
+#[derive(Debug, Default)]
+pub struct Visualization {
+    clients: BTreeMap<ClientKey, ClientVisualization>,
+    revision: u64,
+}
+
+impl Visualization {
+    /// Updates one client's setting and returns the new policy.
+    pub fn set(
+        &mut self,
+        client: ClientKey,
+        change: impl FnOnce(&mut ClientVisualization),
+    ) -> OverlayPolicy {
+        change(self.clients.entry(client).or_default());
+        self.revision += 1;
+        self.policy()
+    }
+
+    /// A client's settings.
+    pub fn of(&self, client: &ClientKey) -> ClientVisualization {
+        self.clients.get(client).copied().unwrap_or_default()
+    }
+
+    /// What the overlay may draw: face boxes always (anonymous, no names); hand skeletons when
+    /// any client asked for them; the name of every identity that turned faces on for itself.
+    pub fn policy(&self) -> OverlayPolicy {
+        let mut policy = OverlayPolicy {
+            revision: self.revision,
+            faces: 1,
+            gestures: u8::from(self.clients.values().any(|c| c.gestures)),
+            ..OverlayPolicy::default()
+        };
+        let labelled = self.clients.iter().filter_map(|(key, settings)| match key {
+            ClientKey::Identity(identity) if settings.faces => Some(identity),
+            _ => None,
+        });
+        for (slot, identity) in policy.labelled.iter_mut().zip(labelled) {
+            *slot = IdentityId::new(identity);
+            policy.labelled_count += 1;
+        }
+        policy.labelled_count = policy.labelled_count.min(MAX_LABELLED_IDENTITIES as u32);
+        policy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_identities_that_opt_in_are_labelled() {
+        let mut visualization = Visualization::default();
+        let alice = ClientKey::Identity("alice".into());
+        let policy = visualization.set(alice.clone(), |c| c.faces = true);
+        assert!(policy.may_label("alice"));
+        assert!(!policy.may_label("bob"));
+        let policy = visualization.set(alice, |c| c.faces = false);
+        assert!(!policy.may_label("alice"));
+        assert_eq!(policy.faces, 1);
+    }
+
+    #[test]
+    fn gestures_are_drawn_while_any_client_wants_them() {
+        let mut visualization = Visualization::default();
+        let viewer = ClientKey::Address("10.0.0.2".into());
+        assert_eq!(
+            visualization
+                .set(viewer.clone(), |c| c.gestures = true)
+                .gestures,
+            1
+        );
+        assert_eq!(
+            visualization.set(viewer, |c| c.gestures = false).gestures,
+            0
+        );
+    }
+}

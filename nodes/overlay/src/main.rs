@@ -1,0 +1,150 @@
+//! `mm-overlay`: copies each frame of `frames/raw` into `frames/composited` with the detections
+//! drawn on it. Never holds up capture: it reads the newest frame and skips the rest.
+
+use mm_overlay::canvas::Canvas;
+use mm_overlay::compose::{draw, DrawOptions};
+use mm_overlay::pairing::RecentDetections;
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::config::OverlayMode;
+use mm_runtime::status::STATUS_PERIOD;
+use mm_runtime::subscriber::{SliceSample, RECEIVE_RETRY};
+use mm_runtime::{MessageSubscriber, NodeContext, SlicePublisher};
+use mm_shm_schema::{Detections, FrameHeader, OverlayPolicy, Stage, Stream};
+use std::time::Duration;
+use tokio::time::{interval, Instant};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let (mut node, mut stop) = NodeContext::launch("overlay")?;
+    let config = node.config.overlay.clone();
+    let options = DrawOptions {
+        persons: config.draw_persons,
+        blur_unknown_faces: node.config.privacy.blur_unknown_faces,
+    };
+    let capture = &node.config.capture;
+    let frame_len = capture.width as usize * capture.height as usize * 3;
+    let mut frames = node
+        .bus
+        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let mut detections = node
+        .bus
+        .message_subscriber::<Detections>(Stream::Detections)?;
+    let mut policies = node
+        .bus
+        .message_subscriber::<OverlayPolicy>(Stream::OverlayPolicy)?;
+    let publisher = node
+        .bus
+        .slice_publisher::<FrameHeader>(Stream::FramesComposited, frame_len)?;
+    let mut recent = RecentDetections::new(config.max_detection_age_ms * 1_000_000);
+    let mut policy = OverlayPolicy::default();
+    node.status.set_input(Stream::FramesRaw.suffix());
+    node.status
+        .set_detail(&format!("{:?}", config.mode).to_lowercase());
+    let exact_wait = Duration::from_millis(config.exact_wait_ms);
+
+    let mut status_tick = interval(STATUS_PERIOD);
+    loop {
+        tokio::select! {
+            biased;
+            signal = &mut stop => {
+                tracing::info!(?signal, "stopping");
+                break;
+            }
+            _ = status_tick.tick() => node.status.publish(),
+            batch = policies.next_batch() => match batch {
+                Ok(batch) => policy = batch.last().copied().unwrap_or(policy),
+                Err(error) => node.status.record_error(&error),
+            },
+            batch = detections.next_batch() => match batch {
+                Ok(batch) => batch.into_iter().for_each(|d| recent.push(d)),
+                Err(error) => node.status.record_error(&error),
+            },
+            received = frames.next() => match received {
+                Ok(sample) => {
+                    let sequence = sample.user_header().sequence;
+                    if config.mode == OverlayMode::Exact {
+                        wait_for_exact(&mut detections, &mut recent, sequence, exact_wait).await;
+                    }
+                    let chosen = match config.mode {
+                        OverlayMode::Latest => recent.latest_for(sample.user_header().capture_ns),
+                        OverlayMode::Exact => recent.exact(sequence),
+                    };
+                    match compose(&publisher, &sample, chosen, &policy, options) {
+                        Ok(()) => node.status.record_frame(frames.skipped()),
+                        Err(error) => {
+                            tracing::warn!(%error, "frame not composited");
+                            node.status.record_error(&error);
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot receive frames");
+                    node.status.record_error(&error);
+                    node.bus.cleanup_dead_nodes();
+                    tokio::time::sleep(RECEIVE_RETRY).await;
+                }
+            },
+        }
+    }
+    node.status.stopping();
+    Ok(())
+}
+
+/// `exact` mode: waits (at most `wait`) until frame `sequence`'s detections arrived or
+/// inference moved past it.
+async fn wait_for_exact(
+    detections: &mut MessageSubscriber<Detections>,
+    recent: &mut RecentDetections,
+    sequence: u64,
+    wait: Duration,
+) {
+    let deadline = Instant::now() + wait;
+    while !recent.settled(sequence) {
+        tokio::select! {
+            batch = detections.next_batch() => match batch {
+                Ok(batch) => batch.into_iter().for_each(|d| recent.push(d)),
+                Err(_) => return,
+            },
+            _ = tokio::time::sleep_until(deadline) => return,
+        }
+    }
+}
+
+/// Why a frame could not be composited.
+#[derive(Debug, thiserror::Error)]
+enum ComposeError {
+    #[error(transparent)]
+    Publish(#[from] mm_runtime::PublishError),
+    #[error("frame of {len} bytes is smaller than its header's {width}x{height}")]
+    Size { len: usize, width: u32, height: u32 },
+}
+
+/// The one pass that writes pixels: the frame is copied into the loaned composited sample and
+/// the detections are drawn on the copy; the raw frame is never modified.
+fn compose(
+    publisher: &SlicePublisher<FrameHeader>,
+    sample: &SliceSample<FrameHeader>,
+    detections: Option<&Detections>,
+    policy: &OverlayPolicy,
+    options: DrawOptions,
+) -> Result<(), ComposeError> {
+    let header = *sample.user_header();
+    let frame = sample.payload();
+    let mut loaned = publisher.loan(frame.len())?;
+    let (out_header, pixels) = loaned.parts_mut();
+    *out_header = header;
+    pixels.copy_from_slice(frame);
+    if let Some(detections) = detections {
+        let mut canvas = Canvas::new(pixels, header.width as usize, header.height as usize).ok_or(
+            ComposeError::Size {
+                len: frame.len(),
+                width: header.width,
+                height: header.height,
+            },
+        )?;
+        draw(&mut canvas, detections, policy, options);
+    }
+    out_header.stage_ns[Stage::Overlay as usize] = monotonic_ns();
+    publisher.send(loaned)?;
+    Ok(())
+}
