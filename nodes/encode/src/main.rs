@@ -6,7 +6,7 @@
 
 use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
-use mm_runtime::config::EncodeInput;
+use mm_runtime::config::{EncodeInput, OverlayMode};
 use mm_runtime::status::{StatusReporter, STATUS_PERIOD};
 use mm_runtime::subscriber::{SliceSample, RECEIVE_RETRY};
 use mm_runtime::{NodeContext, ReceiveError, SlicePublisher};
@@ -77,7 +77,13 @@ async fn main() -> anyhow::Result<()> {
             .slice_publisher::<JpegHeader>(Stream::FramesJpeg, initial_jpeg_len)?,
         last_sequence: None,
     };
-    let fallback_after = Duration::from_millis(config.fallback_after_ms);
+    // In `exact` mode the overlay holds each frame until its detections arrive, so silence up
+    // to that wait is expected and no reason to fall back.
+    let overlay_wait_ms = match node.config.overlay.mode {
+        OverlayMode::Exact => node.config.overlay.exact_wait_ms,
+        OverlayMode::Latest => 0,
+    };
+    let fallback_after = Duration::from_millis(config.fallback_after_ms + overlay_wait_ms);
     let preferred = if composited.is_some() {
         Stream::FramesComposited
     } else {

@@ -4,6 +4,8 @@
 
 mod accelerator;
 pub mod centerface;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 pub mod embedding;
 pub mod engine;
 pub mod gallery;

@@ -54,6 +54,8 @@ async fn serve(
     let mut frames = node
         .bus
         .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    #[cfg(feature = "cuda")]
+    let mut pinned = pin_frames(&node);
     let detections = node
         .bus
         .message_publisher::<Detections>(Stream::Detections)?;
@@ -114,6 +116,12 @@ async fn serve(
             received = frames.next() => match received {
                 Ok(sample) => {
                     let header = *sample.user_header();
+                    #[cfg(feature = "cuda")]
+                    if let Some(pinned) = pinned.as_mut() {
+                        if let Err(error) = pinned.register(sample.payload()) {
+                            tracing::warn!(%error, "frame not registered with CUDA");
+                        }
+                    }
                     let embed = if pending.is_empty() { EmbedFaces::ToRecognise } else { EmbedFaces::All };
                     let view = RgbView::new(sample.payload(), header.width as usize, header.height as usize);
                     let processed = match view {
@@ -156,6 +164,23 @@ async fn serve(
     }
     node.status.stopping();
     Ok(())
+}
+
+/// The CUDA registration of frame segments, when a GPU provider is configured and the driver
+/// loads.
+#[cfg(feature = "cuda")]
+fn pin_frames(node: &NodeContext) -> Option<mm_inference::cuda::PinnedFrames> {
+    use mm_runtime::config::ExecutionProvider;
+    if node.config.inference.execution_provider == ExecutionProvider::Cpu {
+        return None;
+    }
+    match mm_inference::cuda::PinnedFrames::load() {
+        Ok(pinned) => Some(pinned),
+        Err(error) => {
+            tracing::warn!(%error, "frames stay unregistered; models run where ONNX Runtime can");
+            None
+        }
+    }
 }
 
 /// Answers every waiting best-face request from `frame` (processed with embeddings).

@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn pixelation_averages_blocks() {
-        let mut pixels = vec![0u8; 4 * 1 * 3];
+        let mut pixels = vec![0u8; 4 * 3];
         pixels[0..3].copy_from_slice(&[200, 100, 0]);
         let mut canvas = Canvas::new(&mut pixels, 4, 1).unwrap();
         canvas.pixelate([0.0, 0.0, 2.0, 1.0], 2);

@@ -196,8 +196,10 @@ mod tests {
 
     #[test]
     fn face_boxes_can_be_turned_off() {
-        let mut policy = OverlayPolicy::default();
-        policy.faces = 0;
+        let policy = OverlayPolicy {
+            faces: 0,
+            ..OverlayPolicy::default()
+        };
         let mut pixels = vec![0u8; 100 * 100 * 3];
         let mut canvas = Canvas::new(&mut pixels, 100, 100).unwrap();
         draw(&mut canvas, &one_face(""), &policy, OPTIONS);

@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         .set_detail(&format!("{:?}", config.mode).to_lowercase());
     let exact_wait = Duration::from_millis(config.exact_wait_ms);
 
+    let mut last_detections: Option<Instant> = None;
     let mut status_tick = interval(STATUS_PERIOD);
     loop {
         tokio::select! {
@@ -56,14 +57,23 @@ async fn main() -> anyhow::Result<()> {
                 Err(error) => node.status.record_error(&error),
             },
             batch = detections.next_batch() => match batch {
-                Ok(batch) => batch.into_iter().for_each(|d| recent.push(d)),
+                Ok(batch) => {
+                    last_detections = Some(Instant::now());
+                    batch.into_iter().for_each(|d| recent.push(d));
+                }
                 Err(error) => node.status.record_error(&error),
             },
             received = frames.next() => match received {
                 Ok(sample) => {
                     let sequence = sample.user_header().sequence;
-                    if config.mode == OverlayMode::Exact {
-                        wait_for_exact(&mut detections, &mut recent, sequence, exact_wait).await;
+                    // Waiting only makes sense while inference is producing detections; with
+                    // inference down or loading, frames go out at once, without boxes.
+                    let inference_active = last_detections.is_some_and(|at| at.elapsed() <= exact_wait);
+                    if config.mode == OverlayMode::Exact
+                        && inference_active
+                        && wait_for_exact(&mut detections, &mut recent, sequence, exact_wait).await
+                    {
+                        last_detections = Some(Instant::now());
                     }
                     let chosen = match config.mode {
                         OverlayMode::Latest => recent.latest_for(sample.user_header().capture_ns),
@@ -91,23 +101,28 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// `exact` mode: waits (at most `wait`) until frame `sequence`'s detections arrived or
-/// inference moved past it.
+/// inference moved past it. True when detections arrived meanwhile.
 async fn wait_for_exact(
     detections: &mut MessageSubscriber<Detections>,
     recent: &mut RecentDetections,
     sequence: u64,
     wait: Duration,
-) {
+) -> bool {
     let deadline = Instant::now() + wait;
+    let mut arrived = false;
     while !recent.settled(sequence) {
         tokio::select! {
             batch = detections.next_batch() => match batch {
-                Ok(batch) => batch.into_iter().for_each(|d| recent.push(d)),
-                Err(_) => return,
+                Ok(batch) => {
+                    arrived = true;
+                    batch.into_iter().for_each(|d| recent.push(d));
+                }
+                Err(_) => break,
             },
-            _ = tokio::time::sleep_until(deadline) => return,
+            _ = tokio::time::sleep_until(deadline) => break,
         }
     }
+    arrived
 }
 
 /// Why a frame could not be composited.

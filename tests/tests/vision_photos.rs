@@ -1,0 +1,139 @@
+//! `mm-inference detect` on the public-domain test photos: the real binary, the real models.
+
+use mm_e2e::{bin_dir, media, model_dir};
+use serde_json::Value;
+use std::process::Command;
+
+/// Runs `mm-inference detect --json [--embeddings]` and returns one JSON object per image.
+fn detect(images: &[&str], embeddings: bool) -> Vec<Value> {
+    let mut command = Command::new(bin_dir().join("mm-inference"));
+    command
+        .arg("detect")
+        .arg("--json")
+        .args(images.iter().map(|name| media(name)))
+        .env("MM_INFERENCE_MODEL_DIR", model_dir());
+    if embeddings {
+        command.arg("--embeddings");
+    }
+    let output = command.output().expect("run mm-inference");
+    assert!(
+        output.status.success(),
+        "mm-inference failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
+fn embedding(report: &Value) -> Vec<f64> {
+    report["faces"][0]["embedding"]
+        .as_array()
+        .expect("embedding")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect()
+}
+
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+#[test]
+fn every_portrait_has_exactly_one_face_and_the_crowd_at_least_twelve() {
+    let portraits = [
+        "obama.jpg",
+        "obama2.jpg",
+        "obama3.jpg",
+        "biden.jpg",
+        "astronaut.png",
+        "grace_hopper.jpg",
+    ];
+    let mut images = portraits.to_vec();
+    images.push("city.jpg");
+    let reports = detect(&images, false);
+    assert_eq!(reports.len(), images.len());
+    for (report, name) in reports.iter().zip(&images) {
+        assert!(report["image"].as_str().unwrap().ends_with(name));
+        let faces = report["faces"].as_array().unwrap();
+        if *name == "city.jpg" {
+            assert!(faces.len() >= 12, "city.jpg: {} faces", faces.len());
+        } else {
+            assert_eq!(faces.len(), 1, "{name}: {report}");
+        }
+        for face in faces {
+            let b: Vec<f64> = face["box"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert!(b[0] < b[2] && b[1] < b[3], "{name}: box {b:?}");
+            assert!(b[2] <= report["width"].as_f64().unwrap() + 1.0);
+            // The landmarks lie in the box: eyes above the mouth.
+            let landmarks = face["landmarks"].as_array().unwrap();
+            assert_eq!(landmarks.len(), 5);
+            let y = |i: usize| landmarks[i][1].as_f64().unwrap();
+            assert!(y(0) < y(3) && y(1) < y(4), "{name}: eyes below the mouth");
+        }
+    }
+}
+
+#[test]
+fn the_three_obama_photos_match_each_other_and_not_biden() {
+    let reports = detect(
+        &["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"],
+        true,
+    );
+    let embeddings: Vec<Vec<f64>> = reports.iter().map(embedding).collect();
+    assert!(embeddings.iter().all(|e| e.len() == 128));
+    for i in 0..3 {
+        for j in i + 1..3 {
+            let d = distance(&embeddings[i], &embeddings[j]);
+            assert!(d < 0.6, "obama {i} vs {j}: {d}");
+        }
+        let d = distance(&embeddings[i], &embeddings[3]);
+        assert!(d > 0.6, "obama {i} vs biden: {d}");
+    }
+}
+
+#[test]
+fn the_hand_in_the_official_portrait_is_found() {
+    let report = &detect(&["obama.jpg"], false)[0];
+    let hands = report["hands"].as_array().unwrap();
+    let best = hands
+        .iter()
+        .filter_map(|h| h["presence"].as_f64())
+        .fold(0.0, f64::max);
+    assert!(best >= 0.5, "hand presence {best}: {report}");
+    let hand = &hands[0];
+    assert_eq!(hand["landmarks"].as_array().unwrap().len(), 21);
+    assert!(hand["gesture"].is_string() && hand["gesture_score"].is_number());
+    assert!(["left", "right"].contains(&hand["handedness"].as_str().unwrap()));
+}
+
+#[test]
+fn a_missing_or_broken_image_is_a_clear_error() {
+    let broken = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(broken.path(), b"not an image").unwrap();
+    let output = Command::new(bin_dir().join("mm-inference"))
+        .args(["detect", "--json", "/nonexistent.jpg"])
+        .arg(broken.path())
+        .arg(media("grace_hopper.jpg"))
+        .env("MM_INFERENCE_MODEL_DIR", model_dir())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent.jpg"), "{stderr}");
+    assert!(stderr.contains("2 of 3 images failed"), "{stderr}");
+    // The good image is still reported.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 1);
+}

@@ -1,0 +1,189 @@
+//! The whole vision pipeline as real processes: faces found by inference reach the API and are
+//! drawn on `/stream`; the stream survives the death of inference and of overlay.
+
+use mm_e2e::{serial, MjpegReader, Part, Pipeline};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// A synthetic camera (portraits panning) at a size the 2-core test machine handles with
+/// every model running; `exact` overlay so each processed frame carries its own boxes.
+const CONFIG: &str = "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 15\n\
+                      [overlay]\nmode = \"exact\"\nexact_wait_ms = 2000\n\
+                      [supervisor]\nrestart_backoff_initial_ms = 200";
+
+/// The default `latest` overlay: never waits for inference.
+const CONFIG_LATEST: &str =
+    "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 15\n\
+                             [supervisor]\nrestart_backoff_initial_ms = 200";
+
+async fn get_json(pipeline: &Pipeline, path: &str) -> (u16, Value) {
+    let response = reqwest::get(pipeline.url(path)).await.expect("request");
+    let code = response.status().as_u16();
+    (code, response.json().await.unwrap_or_default())
+}
+
+/// Polls `/api/face/detections` until it reports a face, up to `timeout`.
+async fn detections_with_a_face(pipeline: &Pipeline, timeout: Duration) -> Value {
+    let deadline = Instant::now() + timeout;
+    let mut last = Value::Null;
+    while Instant::now() < deadline {
+        let (code, body) = get_json(pipeline, "/api/face/detections").await;
+        if code == 200 && body["faces"].as_array().is_some_and(|f| !f.is_empty()) {
+            return body;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no face reported within {timeout:?}; last: {last}");
+}
+
+/// Whether the JPEG shows the unknown-face red along the left edge of `bbox`.
+fn red_left_edge(part: &Part, bbox: &[f64]) -> bool {
+    let image = mm_codec::decode_rgb(&part.body).expect("decode JPEG");
+    let (x, y1, y2) = (
+        bbox[0].round() as usize + 1,
+        bbox[1] as usize,
+        bbox[3] as usize,
+    );
+    let rows: Vec<usize> = (y1 + 4..y2.saturating_sub(4)).step_by(4).collect();
+    let red = rows
+        .iter()
+        .filter(|&&y| {
+            let at = (y.min(image.height - 1) * image.width + x.min(image.width - 1)) * 3;
+            let [r, g, b] = [image.pixels[at], image.pixels[at + 1], image.pixels[at + 2]];
+            r > 160 && g < 90 && b < 90
+        })
+        .count();
+    !rows.is_empty() && red * 10 >= rows.len() * 8
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faces_reach_the_api_and_are_boxed_on_the_stream() {
+    let _serial = serial().await;
+    let pipeline = Pipeline::builder("vision").config(CONFIG).vision().start();
+    pipeline.wait_for_health(200, Duration::from_secs(30)).await;
+    // Until inference delivers, encode shows raw frames; start reading once it does.
+    detections_with_a_face(&pipeline, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
+
+    // Keep the stream's frames by sequence while collecting detections with faces.
+    let mut frames: HashMap<u64, Part> = HashMap::new();
+    let mut detections: HashMap<u64, Value> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let matched = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no stream frame matched a detection with a face"
+        );
+        let part = reader
+            .next_part(Duration::from_secs(10))
+            .await
+            .expect("stream frame");
+        frames.insert(part.sequence(), part);
+        let body = detections_with_a_face(&pipeline, Duration::from_secs(30)).await;
+        let sequence = body["sequence"].as_u64().unwrap();
+        detections.insert(sequence, body);
+        if let Some(found) = detections.keys().find(|s| frames.contains_key(s)) {
+            break *found;
+        }
+        frames.retain(|s, _| *s + 300 > sequence);
+    };
+    let body = &detections[&matched];
+    let face = &body["faces"][0];
+    let bbox: Vec<f64> = face["box"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(face["score"].as_f64().unwrap() >= 0.5);
+    assert!(face["identity"].is_null(), "nobody is enrolled");
+    let _ = std::fs::write(
+        std::env::temp_dir().join("vision_pipeline_frame.jpg"),
+        &frames[&matched].body,
+    );
+    assert!(
+        red_left_edge(&frames[&matched], &bbox),
+        "frame {matched} does not show the red box at {bbox:?}"
+    );
+
+    // The other vision routes answer with their shapes.
+    let (code, gesture) = get_json(&pipeline, "/api/gesture/current").await;
+    assert_eq!(code, 200);
+    assert!(gesture["gesture"].is_string() && gesture["confidence"].is_number());
+    let recognised = reqwest::Client::new()
+        .post(pipeline.url("/api/face/recognize"))
+        .body(r#"{"include_image": true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recognised.status(), 200);
+    let recognised: Value = recognised.json().await.unwrap();
+    assert!(recognised["image"]
+        .as_str()
+        .unwrap()
+        .starts_with("data:image/jpeg;base64,"));
+    assert_eq!(recognised["recognized_faces"], 0);
+    let bad = reqwest::Client::new()
+        .post(pipeline.url("/api/visualization/face"))
+        .body(r#"{"enabled": "maybe"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.json::<Value>().await.unwrap()["error"].is_string());
+}
+
+/// Frames keep arriving on `/stream` with increasing sequences for `span`.
+async fn stream_keeps_flowing(reader: &mut MjpegReader, span: Duration) -> usize {
+    let started = Instant::now();
+    let mut last = 0;
+    let mut count = 0;
+    while started.elapsed() < span {
+        let part = reader
+            .next_part(Duration::from_secs(2))
+            .await
+            .expect("the stream stalled");
+        assert!(part.sequence() > last);
+        last = part.sequence();
+        count += 1;
+    }
+    count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_outlives_inference_and_overlay() {
+    let _serial = serial().await;
+    let pipeline = Pipeline::builder("vision-kill")
+        .config(CONFIG_LATEST)
+        .vision()
+        .start();
+    pipeline.wait_for_health(200, Duration::from_secs(30)).await;
+    detections_with_a_face(&pipeline, Duration::from_secs(30)).await;
+    let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
+
+    for node in ["inference", "overlay"] {
+        let pid = pipeline.node_pid(node);
+        kill(Pid::from_raw(pid as i32), Signal::SIGKILL).unwrap();
+        let frames = stream_keeps_flowing(&mut reader, Duration::from_secs(2)).await;
+        assert!(
+            frames >= 10,
+            "only {frames} frames in 2 s after killing {node}"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pipeline.node_pid(node) == pid {
+            assert!(Instant::now() < deadline, "{node} was not restarted");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // Detections (and so boxes) come back with the restarted inference node.
+    detections_with_a_face(&pipeline, Duration::from_secs(30)).await;
+    let (_, health) = get_json(&pipeline, "/api/health").await;
+    assert_eq!(health["nodes"]["inference"]["restarts"], 1, "{health}");
+    assert_eq!(health["nodes"]["overlay"]["restarts"], 1, "{health}");
+    stream_keeps_flowing(&mut reader, Duration::from_secs(1)).await;
+}
