@@ -8,6 +8,7 @@ mod plot;
 mod transport;
 mod transport_peer;
 mod viewers;
+mod vision;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -62,6 +63,12 @@ enum Command {
     /// The real pipeline at 720p30 and 1080p30 with 1, 10 and 50 viewers reading /stream:
     /// capture → JPEG on the wire latency, frames per viewer, CPU and RSS per node, skips.
     Pipeline {
+        #[command(flatten)]
+        run: RunOptions,
+    },
+    /// Per-model latency and whole-frame inference rate at 720p against Python onnxruntime
+    /// on the same models and inputs, and /stream latency with inference on and off.
+    Vision {
         #[command(flatten)]
         run: RunOptions,
     },
@@ -130,6 +137,18 @@ async fn main() -> anyhow::Result<()> {
                 viewers::plot(&runs, &path)?;
             }
             write_json(json, &runs)
+        }
+        Command::Vision {
+            run:
+                RunOptions {
+                    quick,
+                    json,
+                    plot: _,
+                },
+        } => {
+            let results = vision::run(quick).await?;
+            println!("{}", vision::markdown(&results));
+            write_json(json, &results)
         }
         Command::TransportPeer {
             variant,

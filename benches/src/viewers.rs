@@ -35,12 +35,18 @@ pub struct ViewerRun {
 }
 
 /// What one viewer saw.
-struct ViewerLog {
-    latencies: Vec<u64>,
+pub(crate) struct ViewerLog {
+    /// Capture → part read, ns.
+    pub latencies: Vec<u64>,
     frames: usize,
 }
 
-async fn view(url: String, until: Instant, measure_from: Instant) -> anyhow::Result<ViewerLog> {
+/// Reads `/stream` at `url` until `until`, logging from `measure_from`.
+pub(crate) async fn view(
+    url: String,
+    until: Instant,
+    measure_from: Instant,
+) -> anyhow::Result<ViewerLog> {
     let mut reader = MjpegReader::open(&url).await?;
     let mut log = ViewerLog {
         latencies: Vec::new(),

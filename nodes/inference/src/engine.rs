@@ -7,6 +7,7 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::TensorRef;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Why a model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
@@ -69,14 +70,31 @@ impl Engine {
         if !library.exists() {
             return Err(library_error("no such file".into()));
         }
-        let environment = ort::init_from(library)
-            .map_err(|e| library_error(e.to_string()))?
-            .with_name("mmoment")
-            .with_telemetry(false)
-            .build()
-            .map_err(|e| library_error(e.to_string()))?;
-        // Model loading reports harmless graph clean-ups (unused initializers) as warnings.
-        environment.set_log_level(LogLevel::Error);
+        // ONNX Runtime allows one environment per process, ever: the first one is kept and
+        // shared by every later engine.
+        static ENVIRONMENT: OnceLock<(PathBuf, Environment)> = OnceLock::new();
+        let (loaded_from, environment) = match ENVIRONMENT.get() {
+            Some(loaded) => loaded,
+            None => {
+                let environment = ort::init_from(library)
+                    .map_err(|e| library_error(e.to_string()))?
+                    .with_name("mmoment")
+                    .with_telemetry(false)
+                    .build()
+                    .map_err(|e| library_error(e.to_string()))?;
+                // Model loading reports harmless graph clean-ups (unused initializers) as
+                // warnings.
+                environment.set_log_level(LogLevel::Error);
+                ENVIRONMENT.get_or_init(|| (library.to_owned(), environment))
+            }
+        };
+        if loaded_from != library {
+            return Err(library_error(format!(
+                "this process already loaded ONNX Runtime from {}",
+                loaded_from.display()
+            )));
+        }
+        let environment = environment.clone();
         Ok(Self {
             environment,
             provider,
