@@ -62,11 +62,11 @@ fn frame() -> anyhow::Result<Vec<u8>> {
         .to_vec())
 }
 
+/// A model file with the shape and values of its input.
+type ModelInput = (PathBuf, Vec<usize>, Vec<f32>);
+
 /// The input each model gets in the pipeline, built from the 720p frame.
-fn inputs(
-    frame: &RgbView<'_>,
-    files: &ModelFiles,
-) -> anyhow::Result<Vec<(PathBuf, Vec<usize>, Vec<f32>)>> {
+fn inputs(frame: &RgbView<'_>, files: &ModelFiles) -> anyhow::Result<Vec<ModelInput>> {
     let mut resize = Resize::new();
     let mut make =
         |w: usize, h: usize, nchw: bool, normalize: Normalize| -> anyhow::Result<Vec<f32>> {

@@ -35,7 +35,8 @@ pub struct InferenceConfig {
     pub onnxruntime_lib: String,
     /// `cpu`, `cuda` or `tensorrt`.
     pub execution_provider: ExecutionProvider,
-    /// Threads each model may use.
+    /// Threads each model may use. 1 by default: on a 2-core board a second inference
+    /// thread costs the stream about 4 ms of latency (docs/BENCHMARKS.md).
     pub threads: u32,
     /// Scheduling niceness of the inference process (0..=19): above 0 it gets only the CPU
     /// time capture, overlay, encode and the API leave, so it never slows the stream.
@@ -75,7 +76,7 @@ impl Default for InferenceConfig {
             model_dir: ".cache/models".to_owned(),
             onnxruntime_lib: String::new(),
             execution_provider: ExecutionProvider::Cpu,
-            threads: 2,
+            threads: 1,
             niceness: 10,
             face_input_size: 640,
             face_threshold: 0.5,

@@ -3,6 +3,7 @@
 
 mod mjpeg;
 mod pipeline;
+pub mod vision;
 
 pub use mjpeg::{MjpegReader, Part};
 pub use mm_runtime::clock::monotonic_ns;

@@ -1,6 +1,7 @@
 //! The whole vision pipeline as real processes: faces found by inference reach the API and are
 //! drawn on `/stream`; the stream survives the death of inference and of overlay.
 
+use mm_e2e::vision::{detections_with_a_face, face_box, get_json, left_edge_has_color, post_json};
 use mm_e2e::{serial, MjpegReader, Part, Pipeline};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -18,47 +19,6 @@ const CONFIG: &str = "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 3
 const CONFIG_LATEST: &str =
     "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 15\n\
                              [supervisor]\nrestart_backoff_initial_ms = 200";
-
-async fn get_json(pipeline: &Pipeline, path: &str) -> (u16, Value) {
-    let response = reqwest::get(pipeline.url(path)).await.expect("request");
-    let code = response.status().as_u16();
-    (code, response.json().await.unwrap_or_default())
-}
-
-/// Polls `/api/face/detections` until it reports a face, up to `timeout`.
-async fn detections_with_a_face(pipeline: &Pipeline, timeout: Duration) -> Value {
-    let deadline = Instant::now() + timeout;
-    let mut last = Value::Null;
-    while Instant::now() < deadline {
-        let (code, body) = get_json(pipeline, "/api/face/detections").await;
-        if code == 200 && body["faces"].as_array().is_some_and(|f| !f.is_empty()) {
-            return body;
-        }
-        last = body;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no face reported within {timeout:?}; last: {last}");
-}
-
-/// Whether the JPEG shows the unknown-face red along the left edge of `bbox`.
-fn red_left_edge(part: &Part, bbox: &[f64]) -> bool {
-    let image = mm_codec::decode_rgb(&part.body).expect("decode JPEG");
-    let (x, y1, y2) = (
-        bbox[0].round() as usize + 1,
-        bbox[1] as usize,
-        bbox[3] as usize,
-    );
-    let rows: Vec<usize> = (y1 + 4..y2.saturating_sub(4)).step_by(4).collect();
-    let red = rows
-        .iter()
-        .filter(|&&y| {
-            let at = (y.min(image.height - 1) * image.width + x.min(image.width - 1)) * 3;
-            let [r, g, b] = [image.pixels[at], image.pixels[at + 1], image.pixels[at + 2]];
-            r > 160 && g < 90 && b < 90
-        })
-        .count();
-    !rows.is_empty() && red * 10 >= rows.len() * 8
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faces_reach_the_api_and_are_boxed_on_the_stream() {
@@ -94,20 +54,11 @@ async fn faces_reach_the_api_and_are_boxed_on_the_stream() {
     };
     let body = &detections[&matched];
     let face = &body["faces"][0];
-    let bbox: Vec<f64> = face["box"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let bbox = face_box(face);
     assert!(face["score"].as_f64().unwrap() >= 0.5);
     assert!(face["identity"].is_null(), "nobody is enrolled");
-    let _ = std::fs::write(
-        std::env::temp_dir().join("vision_pipeline_frame.jpg"),
-        &frames[&matched].body,
-    );
     assert!(
-        red_left_edge(&frames[&matched], &bbox),
+        left_edge_has_color(&frames[&matched], &bbox, [230, 0, 0]),
         "frame {matched} does not show the red box at {bbox:?}"
     );
 
@@ -115,27 +66,26 @@ async fn faces_reach_the_api_and_are_boxed_on_the_stream() {
     let (code, gesture) = get_json(&pipeline, "/api/gesture/current").await;
     assert_eq!(code, 200);
     assert!(gesture["gesture"].is_string() && gesture["confidence"].is_number());
-    let recognised = reqwest::Client::new()
-        .post(pipeline.url("/api/face/recognize"))
-        .body(r#"{"include_image": true}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(recognised.status(), 200);
-    let recognised: Value = recognised.json().await.unwrap();
+    let (code, recognised) = post_json(
+        &pipeline,
+        "/api/face/recognize",
+        r#"{"include_image": true}"#,
+    )
+    .await;
+    assert_eq!(code, 200);
     assert!(recognised["image"]
         .as_str()
         .unwrap()
         .starts_with("data:image/jpeg;base64,"));
     assert_eq!(recognised["recognized_faces"], 0);
-    let bad = reqwest::Client::new()
-        .post(pipeline.url("/api/visualization/face"))
-        .body(r#"{"enabled": "maybe"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
-    assert!(bad.json::<Value>().await.unwrap()["error"].is_string());
+    let (code, bad) = post_json(
+        &pipeline,
+        "/api/visualization/face",
+        r#"{"enabled": "maybe"}"#,
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(bad["error"].is_string());
 }
 
 /// Frames keep arriving on `/stream` with increasing sequences for `span`.

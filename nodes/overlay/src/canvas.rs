@@ -171,7 +171,8 @@ mod tests {
         canvas.stroke_rect([2.0, 2.0, 30.0, 8.0], 2, [255, 0, 0]);
         assert_eq!(canvas.pixel(2, 5), Some([255, 0, 0]));
         assert_eq!(canvas.pixel(5, 5), Some([0, 0, 0]));
-        assert_eq!(canvas.pixel(19, 3), Some([0, 0, 0]));
+        assert_eq!(canvas.pixel(19, 5), Some([0, 0, 0]));
+        assert_eq!(canvas.pixel(19, 3), Some([255, 0, 0]));
         assert_eq!(canvas.pixel(10, 7), Some([255, 0, 0]));
     }
 

@@ -100,7 +100,8 @@ pub fn draw(
                 canvas.pixelate(bbox, (((bbox[2] - bbox[0]) / 8.0) as i32).max(4));
             }
             let color = if label.is_some() { RECOGNISED } else { UNKNOWN };
-            canvas.stroke_rect(bbox, 2 * scale, color);
+            // At least 3 px: JPEG keeps colour at half resolution, so a 2-px line loses it.
+            canvas.stroke_rect(bbox, (2 * scale).max(3), color);
             if let Some(label) = label {
                 label_above(canvas, bbox, &label, scale, color);
             }

@@ -53,7 +53,10 @@ async fn main() -> anyhow::Result<()> {
             }
             _ = status_tick.tick() => node.status.publish(),
             batch = policies.next_batch() => match batch {
-                Ok(batch) => policy = batch.last().copied().unwrap_or(policy),
+                Ok(batch) => {
+                    policy = batch.last().copied().unwrap_or(policy);
+                    tracing::info!(revision = policy.revision, labelled = policy.labelled_count, gestures = policy.gestures, "overlay policy");
+                }
                 Err(error) => node.status.record_error(&error),
             },
             batch = detections.next_batch() => match batch {

@@ -1,0 +1,84 @@
+//! Helpers for tests of the vision pipeline: polling the API and checking drawn pixels.
+
+use crate::{Part, Pipeline};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// GET `path` of the pipeline's API: status code and JSON body (null when not JSON).
+pub async fn get_json(pipeline: &Pipeline, path: &str) -> (u16, Value) {
+    let response = reqwest::get(pipeline.url(path)).await.expect("request");
+    let code = response.status().as_u16();
+    (code, response.json().await.unwrap_or_default())
+}
+
+/// POST `body` to `path`: status code and JSON body.
+pub async fn post_json(pipeline: &Pipeline, path: &str, body: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(pipeline.url(path))
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    let code = response.status().as_u16();
+    (code, response.json().await.unwrap_or_default())
+}
+
+/// Polls `/api/face/detections` until `wanted` holds for the body, up to `timeout`.
+pub async fn detections_where(
+    pipeline: &Pipeline,
+    timeout: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + timeout;
+    let mut last = Value::Null;
+    while Instant::now() < deadline {
+        let (code, body) = get_json(pipeline, "/api/face/detections").await;
+        if code == 200 && wanted(&body) {
+            return body;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the detections never matched within {timeout:?}; last: {last}");
+}
+
+/// Polls until the detections report at least one face.
+pub async fn detections_with_a_face(pipeline: &Pipeline, timeout: Duration) -> Value {
+    detections_where(pipeline, timeout, |body| {
+        body["faces"].as_array().is_some_and(|f| !f.is_empty())
+    })
+    .await
+}
+
+/// A face's box as numbers.
+pub fn face_box(face: &Value) -> Vec<f64> {
+    face["box"]
+        .as_array()
+        .expect("box")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
+        .collect()
+}
+
+/// Whether at least 80 % of the points along the left edge of `bbox` in the JPEG are close
+/// to `color` (JPEG is lossy, so each channel may be off by 70). The overlay rounds the edge
+/// to a whole pixel and draws at least 3 px; the middle of that line is the first or second
+/// column after `floor(x1)`, so either may carry the colour.
+pub fn left_edge_has_color(part: &Part, bbox: &[f64], color: [u8; 3]) -> bool {
+    let image = mm_codec::decode_rgb(&part.body).expect("decode JPEG");
+    let (y1, y2) = (bbox[1] as usize, bbox[3] as usize);
+    let rows: Vec<usize> = (y1 + 4..y2.saturating_sub(4)).step_by(4).collect();
+    let column_matches = |x: usize| {
+        let x = x.min(image.width - 1);
+        let close = rows
+            .iter()
+            .filter(|&&y| {
+                let at = (y.min(image.height - 1) * image.width + x) * 3;
+                (0..3).all(|c| image.pixels[at + c].abs_diff(color[c]) <= 70)
+            })
+            .count();
+        !rows.is_empty() && close * 10 >= rows.len() * 8
+    };
+    let left = bbox[0].floor() as usize;
+    column_matches(left + 1) || column_matches(left + 2)
+}

@@ -1,0 +1,153 @@
+//! Recognition end to end: the best face of the live frame comes back over request-response,
+//! an identity enrolled from another photo through the gallery is recognised in the stream,
+//! and its name is shown only once its owner turns labels on.
+
+use mm_e2e::vision::{detections_where, face_box, left_edge_has_color, post_json};
+use mm_e2e::{bin_dir, media, model_dir, monotonic_ns, serial, MjpegReader, Pipeline};
+use mm_runtime::Bus;
+use mm_shm_schema::{
+    BestFaceRequest, BestFaceResponse, BestFaceStatus, CameraId, GalleryUpdate, Stream,
+    EMBEDDING_LEN,
+};
+use serde_json::Value;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Obama's embedding from `obama2.jpg`, a different photo from the one the camera shows.
+fn enrollment_embedding() -> [f32; EMBEDDING_LEN] {
+    let output = Command::new(bin_dir().join("mm-inference"))
+        .args(["detect", "--json", "--embeddings"])
+        .arg(media("obama2.jpg"))
+        .env("MM_INFERENCE_MODEL_DIR", model_dir())
+        .output()
+        .expect("run mm-inference");
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let values: Vec<f32> = report["faces"][0]["embedding"]
+        .as_array()
+        .expect("embedding")
+        .iter()
+        .map(|v| v.as_f64().expect("number") as f32)
+        .collect();
+    values.try_into().expect("128 values")
+}
+
+fn recognised_as<'a>(body: &'a Value, identity: &str) -> Option<&'a Value> {
+    body["faces"]
+        .as_array()?
+        .iter()
+        .find(|face| face["identity"] == identity)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
+    let _serial = serial().await;
+    // The camera shows only the official portrait (obama.jpg), panning and zooming.
+    let photos = tempfile::tempdir().unwrap();
+    std::fs::copy(media("obama.jpg"), photos.path().join("obama.jpg")).unwrap();
+    let pipeline = Pipeline::builder("recognition")
+        .config(&format!(
+            "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 15\nphotos_dir = \"{}\"\n\
+             [overlay]\nmode = \"exact\"\nexact_wait_ms = 2000",
+            photos.path().display()
+        ))
+        .vision()
+        .start();
+    pipeline.wait_for_health(200, Duration::from_secs(30)).await;
+    detections_where(&pipeline, Duration::from_secs(30), |b| {
+        b["faces"].as_array().is_some_and(|f| !f.is_empty())
+    })
+    .await;
+
+    let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
+    // Enrollment's request: the best face of the current frame, with its embedding.
+    let best_face = bus
+        .request_client::<BestFaceRequest, BestFaceResponse>(Stream::BestFace)
+        .unwrap();
+    let answer = best_face
+        .request(BestFaceRequest::default(), Duration::from_secs(5))
+        .await
+        .expect("best-face answer");
+    assert_eq!(answer.status, BestFaceStatus::Found as u32, "{answer:?}");
+    assert!(answer.faces_in_frame >= 1);
+    let norm = answer.embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
+    assert!((1.0..2.0).contains(&norm), "embedding norm {norm}");
+
+    // Enroll from another photo; the gallery update reaches inference over the bus.
+    let gallery = bus
+        .message_publisher::<GalleryUpdate>(Stream::Gallery)
+        .unwrap();
+    gallery
+        .publish(&GalleryUpdate::upsert(
+            "obama-wallet",
+            "Obama",
+            enrollment_embedding(),
+        ))
+        .unwrap();
+
+    // Recognised, but the owner has not allowed labels: counted, never named.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, body) = post_json(&pipeline, "/api/face/recognize", "{}").await;
+        assert_eq!(code, 200);
+        if body["recognized_faces"].as_u64() == Some(1) {
+            assert_eq!(body["recognized_data"], serde_json::json!({}));
+            assert!(body["faces"][0]["identity"].is_null());
+            break;
+        }
+        assert!(Instant::now() < deadline, "never recognised: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The owner turns face visualisation on: the name appears, with its distance.
+    let labels_on_ns = monotonic_ns();
+    let (code, _) = post_json(
+        &pipeline,
+        "/api/visualization/face",
+        r#"{"enabled": true, "wallet_address": "obama-wallet"}"#,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let body = detections_where(&pipeline, Duration::from_secs(15), |b| {
+        recognised_as(b, "obama-wallet").is_some()
+    })
+    .await;
+    let face = recognised_as(&body, "obama-wallet").unwrap();
+    assert_eq!(face["display_name"], "Obama");
+    let distance = face["distance"].as_f64().unwrap();
+    assert!(distance < 0.6, "distance {distance}");
+
+    // ... and the stream draws that face green.
+    let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < deadline, "no green box on the stream");
+        let part = reader.next_part(Duration::from_secs(10)).await.unwrap();
+        // Frames captured before the change may have been drawn under the old policy.
+        if part.capture_ns() < labels_on_ns {
+            continue;
+        }
+        let (_, body) = mm_e2e::vision::get_json(&pipeline, "/api/face/detections").await;
+        if body["sequence"].as_u64() != Some(part.sequence()) {
+            continue;
+        }
+        if let Some(face) = recognised_as(&body, "obama-wallet") {
+            assert!(
+                left_edge_has_color(&part, &face_box(face), [0, 200, 0]),
+                "frame {} does not show the green box",
+                part.sequence()
+            );
+            break;
+        }
+    }
+
+    // Removing the identity from the gallery ends the recognition.
+    gallery
+        .publish(&GalleryUpdate::remove("obama-wallet"))
+        .unwrap();
+    detections_where(&pipeline, Duration::from_secs(15), |b| {
+        b["faces"].as_array().is_some_and(|f| !f.is_empty())
+            && recognised_as(b, "obama-wallet").is_none()
+    })
+    .await;
+}
