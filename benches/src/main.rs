@@ -71,6 +71,9 @@ enum Command {
     Vision {
         #[command(flatten)]
         run: RunOptions,
+        /// Only the per-model and whole-frame timings (no pipelines).
+        #[arg(long)]
+        models_only: bool,
     },
     /// The receiving process of `transport` (started by it).
     #[command(hide = true)]
@@ -145,8 +148,9 @@ async fn main() -> anyhow::Result<()> {
                     json,
                     plot: _,
                 },
+            models_only,
         } => {
-            let results = vision::run(quick).await?;
+            let results = vision::run(quick, models_only).await?;
             println!("{}", vision::markdown(&results));
             write_json(json, &results)
         }

@@ -156,7 +156,7 @@ fn time_python(
 }
 
 /// Runs the whole benchmark.
-pub async fn run(quick: bool) -> anyhow::Result<VisionResults> {
+pub async fn run(quick: bool, models_only: bool) -> anyhow::Result<VisionResults> {
     let runs = if quick { 5 } else { 30 };
     let config = InferenceConfig {
         model_dir: model_dir().display().to_string(),
@@ -210,8 +210,14 @@ pub async fn run(quick: bool) -> anyhow::Result<VisionResults> {
     drop(vision);
 
     let seconds = if quick { 3.0 } else { 15.0 };
-    let stream_without_inference = stream_latency(false, seconds).await?;
-    let stream_with_inference = stream_latency(true, seconds).await?;
+    let (stream_without_inference, stream_with_inference) = if models_only {
+        (None, None)
+    } else {
+        (
+            stream_latency(false, seconds).await?,
+            stream_latency(true, seconds).await?,
+        )
+    };
     Ok(VisionResults {
         threads,
         models,

@@ -35,8 +35,8 @@ pub struct InferenceConfig {
     pub onnxruntime_lib: String,
     /// `cpu`, `cuda` or `tensorrt`.
     pub execution_provider: ExecutionProvider,
-    /// Threads each model may use. 1 by default: on a 2-core board a second inference
-    /// thread costs the stream about 4 ms of latency (docs/BENCHMARKS.md).
+    /// Threads each model may use. 1 by default: on the 2-vCPU machine measured a second
+    /// thread made no model faster (docs/BENCHMARKS.md); raise it on boards with more cores.
     pub threads: u32,
     /// Scheduling niceness of the inference process (0..=19): above 0 it gets only the CPU
     /// time capture, overlay, encode and the API leave, so it never slows the stream.
