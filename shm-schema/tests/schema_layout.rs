@@ -51,9 +51,42 @@ fn every_type_name_carries_the_schema_version() {
             FrameHeader::type_name(),
             JpegHeader::type_name(),
             NodeStatus::type_name(),
+            mm_shm_schema::Detections::type_name(),
+            mm_shm_schema::GalleryUpdate::type_name(),
+            mm_shm_schema::OverlayPolicy::type_name(),
+            mm_shm_schema::BestFaceRequest::type_name(),
+            mm_shm_schema::BestFaceResponse::type_name(),
         ]
     };
     for name in names {
         assert!(name.starts_with(&version), "{name} lacks {version}");
     }
+}
+
+#[test]
+fn vision_message_layouts_are_pinned() {
+    use mm_shm_schema::{
+        BestFaceRequest, BestFaceResponse, Detections, FaceDetection, GalleryUpdate, HandDetection,
+        OverlayPolicy, PersonDetection, VisionTimings,
+    };
+    assert_eq!(size_of::<FaceDetection>(), 160);
+    assert_eq!(offset_of!(FaceDetection, landmarks), 24);
+    assert_eq!(offset_of!(FaceDetection, identity), 64);
+    assert_eq!(offset_of!(FaceDetection, display_name), 128);
+    assert_eq!(size_of::<HandDetection>(), 284);
+    assert_eq!(offset_of!(HandDetection, landmarks), 24);
+    assert_eq!(offset_of!(HandDetection, handedness), 276);
+    assert_eq!(size_of::<PersonDetection>(), 20);
+    assert_eq!(size_of::<VisionTimings>(), 32);
+    assert_eq!(size_of::<Detections>(), 4416);
+    assert_eq!(align_of::<Detections>(), 8);
+    assert_eq!(offset_of!(Detections, timings), 48);
+    assert_eq!(offset_of!(Detections, faces), 80);
+    assert_eq!(offset_of!(Detections, hands), 80 + 16 * 160);
+    assert_eq!(size_of::<GalleryUpdate>(), 616);
+    assert_eq!(offset_of!(GalleryUpdate, embedding), 104);
+    assert_eq!(size_of::<OverlayPolicy>(), 2064);
+    assert_eq!(offset_of!(OverlayPolicy, labelled), 16);
+    assert_eq!(size_of::<BestFaceRequest>(), 8);
+    assert_eq!(size_of::<BestFaceResponse>(), 688);
 }
