@@ -4,6 +4,7 @@ use crate::bus::{Bus, BusError};
 use crate::config::{Config, ConfigError, CONFIG_PATH_ENV};
 use crate::shutdown::StopSignal;
 use crate::status::StatusReporter;
+use crate::subscriber::RECEIVE_RETRY;
 use std::path::PathBuf;
 
 /// Environment variable through which the supervisor tells a node how often it was restarted.
@@ -96,5 +97,15 @@ impl NodeContext {
             bus,
             status,
         })
+    }
+
+    /// What every node does when taking a sample fails (e.g. its publisher was just killed):
+    /// log, report it in the status, remove the dead publisher's resources, and pause
+    /// [`RECEIVE_RETRY`] so a broken connection does not become a busy loop.
+    pub async fn recover_from_receive_error(&mut self, error: &dyn std::fmt::Display) {
+        tracing::warn!(%error, "cannot receive");
+        self.status.record_error(error);
+        self.bus.cleanup_dead_nodes();
+        tokio::time::sleep(RECEIVE_RETRY).await;
     }
 }

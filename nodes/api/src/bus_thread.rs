@@ -7,7 +7,6 @@ use crate::viewers::FrameBroadcast;
 use crate::vision_routes::ReceivedDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
-use mm_runtime::subscriber::RECEIVE_RETRY;
 use mm_runtime::{NodeArgs, NodeContext};
 use mm_shm_schema::{Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
 use std::collections::{BTreeMap, BTreeSet};
@@ -173,10 +172,7 @@ async fn run(
                         vision.detections.send_replace(Some(Arc::new(received)));
                     }
                 }
-                Err(error) => {
-                    ports.node.status.record_error(&error);
-                    tokio::time::sleep(RECEIVE_RETRY).await;
-                }
+                Err(error) => ports.node.recover_from_receive_error(&error).await,
             },
             _ = status_tick.tick() => {
                 ports.node.status.set_detail(&format!("{} viewers", broadcast.viewers()));
@@ -203,12 +199,7 @@ async fn run(
                     }
                     ports.node.status.record_frame(skipped);
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot receive JPEG frames");
-                    ports.node.status.record_error(&error);
-                    ports.node.bus.cleanup_dead_nodes();
-                    tokio::time::sleep(RECEIVE_RETRY).await;
-                }
+                Err(error) => ports.node.recover_from_receive_error(&error).await,
             },
         }
     }

@@ -8,7 +8,7 @@ use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
 use mm_runtime::config::{EncodeInput, OverlayMode};
 use mm_runtime::status::{StatusReporter, STATUS_PERIOD};
-use mm_runtime::subscriber::{SliceSample, RECEIVE_RETRY};
+use mm_runtime::subscriber::SliceSample;
 use mm_runtime::{NodeContext, ReceiveError, SlicePublisher};
 use mm_shm_schema::{FrameHeader, JpegHeader, Stream};
 use std::time::Duration;
@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
                     let skipped = composited.as_ref().map_or(0, |c| c.skipped());
                     encoder.encode(sample, &mut node.status, skipped);
                 }
-                Err(error) => receive_failed(&mut node, &error).await,
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
             received = raw.next() => match received {
                 Ok(sample) => {
@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
                         encoder.encode(sample, &mut node.status, skipped);
                     }
                 }
-                Err(error) => receive_failed(&mut node, &error).await,
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
         }
     }
@@ -148,11 +148,4 @@ async fn next_frame(
         Some(subscriber) => subscriber.next().await,
         None => std::future::pending().await,
     }
-}
-
-async fn receive_failed(node: &mut NodeContext, error: &ReceiveError) {
-    tracing::warn!(%error, "cannot receive frames");
-    node.status.record_error(error);
-    node.bus.cleanup_dead_nodes();
-    tokio::time::sleep(RECEIVE_RETRY).await;
 }

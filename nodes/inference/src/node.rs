@@ -7,7 +7,6 @@ use mm_inference::{EmbedFaces, FrameVision, Vision};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::request::Incoming;
 use mm_runtime::status::STATUS_PERIOD;
-use mm_runtime::subscriber::RECEIVE_RETRY;
 use mm_runtime::{NodeContext, RequestServer};
 use mm_shm_schema::{
     BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, FaceDetection, FrameHeader,
@@ -99,15 +98,11 @@ async fn serve(
                     }
                     tracing::info!(enrolled = vision.gallery_mut().len(), "gallery updated");
                 }
-                Err(error) => {
-                    node.status.record_error(&error);
-                    tokio::time::sleep(RECEIVE_RETRY).await;
-                }
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
             woken = best_face.wait() => {
                 if let Err(error) = woken {
-                    node.status.record_error(&error);
-                    tokio::time::sleep(RECEIVE_RETRY).await;
+                    node.recover_from_receive_error(&error).await;
                 }
                 while let Ok(Some(request)) = best_face.try_next() {
                     pending.push((Instant::now(), request));
@@ -153,12 +148,7 @@ async fn serve(
                         }
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot receive frames");
-                    node.status.record_error(&error);
-                    node.bus.cleanup_dead_nodes();
-                    tokio::time::sleep(RECEIVE_RETRY).await;
-                }
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
         }
     }

@@ -7,7 +7,7 @@ use mm_overlay::pairing::RecentDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::config::OverlayMode;
 use mm_runtime::status::STATUS_PERIOD;
-use mm_runtime::subscriber::{SliceSample, RECEIVE_RETRY};
+use mm_runtime::subscriber::SliceSample;
 use mm_runtime::{MessageSubscriber, NodeContext, SlicePublisher};
 use mm_shm_schema::{Detections, FrameHeader, OverlayPolicy, Stage, Stream};
 use std::time::Duration;
@@ -90,12 +90,7 @@ async fn main() -> anyhow::Result<()> {
                         }
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot receive frames");
-                    node.status.record_error(&error);
-                    node.bus.cleanup_dead_nodes();
-                    tokio::time::sleep(RECEIVE_RETRY).await;
-                }
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
         }
     }
