@@ -13,6 +13,7 @@ use iceoryx2::prelude::{
     ipc, AllocationStrategy, CallbackProgression, FileName, NodeName, SemanticString, ServiceName,
     SignalHandlingMode, ZeroCopySend,
 };
+use iceoryx2::service::builder::Builder as ServiceBuilder;
 use iceoryx2::service::port_factory::event::PortFactory as EventFactory;
 use iceoryx2::service::port_factory::publish_subscribe::PortFactory as PubSubFactory;
 use iceoryx2::service::port_factory::request_response::PortFactory as RequestFactory;
@@ -215,43 +216,13 @@ impl Bus {
     pub fn port_counts(&self, stream: Stream) -> Option<PortCounts> {
         let name = self.service_name(&self.names.of(stream)).ok()?;
         let builder = self.node.service_builder(&name);
-        let counts = |dynamic: &PubSubDynamicConfig| PortCounts {
-            publishers: dynamic.number_of_publishers(),
-            subscribers: dynamic.number_of_subscribers(),
-        };
         match stream {
-            Stream::FramesRaw | Stream::FramesComposited => builder
-                .publish_subscribe::<[u8]>()
-                .user_header::<FrameHeader>()
-                .open()
-                .ok()
-                .map(|service| counts(service.dynamic_config())),
-            Stream::FramesJpeg => builder
-                .publish_subscribe::<[u8]>()
-                .user_header::<JpegHeader>()
-                .open()
-                .ok()
-                .map(|service| counts(service.dynamic_config())),
-            Stream::Status => builder
-                .publish_subscribe::<NodeStatus>()
-                .open()
-                .ok()
-                .map(|service| counts(service.dynamic_config())),
-            Stream::Detections => builder
-                .publish_subscribe::<Detections>()
-                .open()
-                .ok()
-                .map(|service| counts(service.dynamic_config())),
-            Stream::Gallery => builder
-                .publish_subscribe::<GalleryUpdate>()
-                .open()
-                .ok()
-                .map(|service| counts(service.dynamic_config())),
-            Stream::OverlayPolicy => builder
-                .publish_subscribe::<OverlayPolicy>()
-                .open()
-                .ok()
-                .map(|service| counts(service.dynamic_config())),
+            Stream::FramesRaw | Stream::FramesComposited => slice_counts::<FrameHeader>(builder),
+            Stream::FramesJpeg => slice_counts::<JpegHeader>(builder),
+            Stream::Status => message_counts::<NodeStatus>(builder),
+            Stream::Detections => message_counts::<Detections>(builder),
+            Stream::Gallery => message_counts::<GalleryUpdate>(builder),
+            Stream::OverlayPolicy => message_counts::<OverlayPolicy>(builder),
             // Servers count as publishers (they answer), clients as subscribers.
             Stream::BestFace => builder
                 .request_response::<BestFaceRequest, BestFaceResponse>()
@@ -400,17 +371,12 @@ impl Bus {
         Req: Debug + Default + ZeroCopySend + 'static,
         Resp: Debug + Default + Copy + ZeroCopySend + 'static,
     {
-        let service_name = self.names.of(stream);
-        let server = self
-            .request_service::<Req, Resp>(&service_name)?
-            .server_builder()
-            .create()
-            .map_err(|e| port_error("server", &service_name, e))?;
-        let (notifier, listener) = self.event_pair(&service_name)?;
-        RequestServer::new(server, notifier, listener).map_err(|source| BusError::Reactor {
-            service: service_name,
-            source,
-        })
+        self.request_port(
+            stream,
+            "server",
+            |service| service.server_builder().create().map_err(|e| e.to_string()),
+            RequestServer::new,
+        )
     }
 
     /// The client side of the request-response service `stream`. Must be called inside a
@@ -423,14 +389,35 @@ impl Bus {
         Req: Debug + Default + ZeroCopySend + 'static,
         Resp: Debug + Default + Copy + ZeroCopySend + 'static,
     {
+        self.request_port(
+            stream,
+            "client",
+            |service| service.client_builder().create().map_err(|e| e.to_string()),
+            RequestClient::new,
+        )
+    }
+
+    /// One end of a request-response service with the event pair that wakes the other end.
+    fn request_port<Req, Resp, Port, End>(
+        &self,
+        stream: Stream,
+        kind: &'static str,
+        create: impl FnOnce(&RequestFactory<Ipc, Req, (), Resp, ()>) -> Result<Port, String>,
+        wrap: impl FnOnce(
+            Port,
+            iceoryx2::port::notifier::Notifier<Ipc>,
+            iceoryx2::port::listener::Listener<Ipc>,
+        ) -> std::io::Result<End>,
+    ) -> Result<End, BusError>
+    where
+        Req: Debug + ZeroCopySend,
+        Resp: Debug + ZeroCopySend,
+    {
         let service_name = self.names.of(stream);
-        let client = self
-            .request_service::<Req, Resp>(&service_name)?
-            .client_builder()
-            .create()
-            .map_err(|e| port_error("client", &service_name, e))?;
+        let port = create(&self.request_service::<Req, Resp>(&service_name)?)
+            .map_err(|e| port_error(kind, &service_name, e))?;
         let (notifier, listener) = self.event_pair(&service_name)?;
-        RequestClient::new(client, notifier, listener).map_err(|source| BusError::Reactor {
+        wrap(port, notifier, listener).map_err(|source| BusError::Reactor {
             service: service_name,
             source,
         })
@@ -545,6 +532,29 @@ impl Bus {
             name: name.to_owned(),
             reason: format!("{e:?}"),
         })
+    }
+}
+
+/// Publishers and subscribers of an existing publish-subscribe service of messages `T`.
+fn message_counts<T: Debug + ZeroCopySend>(builder: ServiceBuilder<Ipc>) -> Option<PortCounts> {
+    let service = builder.publish_subscribe::<T>().open().ok()?;
+    Some(counts(service.dynamic_config()))
+}
+
+/// Publishers and subscribers of an existing slice service with user header `H`.
+fn slice_counts<H: Debug + ZeroCopySend>(builder: ServiceBuilder<Ipc>) -> Option<PortCounts> {
+    let service = builder
+        .publish_subscribe::<[u8]>()
+        .user_header::<H>()
+        .open()
+        .ok()?;
+    Some(counts(service.dynamic_config()))
+}
+
+fn counts(dynamic: &PubSubDynamicConfig) -> PortCounts {
+    PortCounts {
+        publishers: dynamic.number_of_publishers(),
+        subscribers: dynamic.number_of_subscribers(),
     }
 }
 
