@@ -65,46 +65,33 @@ fn frame() -> anyhow::Result<Vec<u8>> {
 /// A model file with the shape and values of its input.
 type ModelInput = (PathBuf, Vec<usize>, Vec<f32>);
 
-/// The input each model gets in the pipeline, built from the 720p frame.
+/// The input each model gets in the pipeline, built from the 720p frame (CenterFace at the
+/// default 640 long side: 640x384).
 fn inputs(frame: &RgbView<'_>, files: &ModelFiles) -> anyhow::Result<Vec<ModelInput>> {
     let mut resize = Resize::new();
-    let mut make =
-        |w: usize, h: usize, nchw: bool, normalize: Normalize| -> anyhow::Result<Vec<f32>> {
-            let resized = resize.resize(frame, w, h)?;
-            let mut tensor = Vec::new();
-            if nchw {
-                fill_nchw(&resized, normalize, &mut tensor);
-            } else {
-                fill_nhwc(&resized, normalize, &mut tensor);
-            }
-            Ok(tensor)
+    let mut make = |model: &Path,
+                    w: usize,
+                    h: usize,
+                    nchw: bool,
+                    normalize: Normalize|
+     -> anyhow::Result<ModelInput> {
+        let resized = resize.resize(frame, w, h)?;
+        let mut tensor = Vec::new();
+        let shape = if nchw {
+            fill_nchw(&resized, normalize, &mut tensor);
+            vec![1, 3, h, w]
+        } else {
+            fill_nhwc(&resized, normalize, &mut tensor);
+            vec![1, h, w, 3]
         };
+        Ok((model.to_owned(), shape, tensor))
+    };
     Ok(vec![
-        (
-            files.face_detector.clone(),
-            vec![1, 3, 384, 640],
-            make(640, 384, true, Normalize::RAW)?,
-        ),
-        (
-            files.face_embedder.clone(),
-            vec![1, 3, 150, 150],
-            make(150, 150, true, Normalize::RAW)?,
-        ),
-        (
-            files.palm_detector.clone(),
-            vec![1, 192, 192, 3],
-            make(192, 192, false, Normalize::UNIT)?,
-        ),
-        (
-            files.hand_landmarker.clone(),
-            vec![1, 224, 224, 3],
-            make(224, 224, false, Normalize::UNIT)?,
-        ),
-        (
-            files.person_detector.clone(),
-            vec![1, 3, 416, 416],
-            make(416, 416, true, Normalize::RAW)?,
-        ),
+        make(&files.face_detector, 640, 384, true, Normalize::RAW)?,
+        make(&files.face_embedder, 150, 150, true, Normalize::RAW)?,
+        make(&files.palm_detector, 192, 192, false, Normalize::UNIT)?,
+        make(&files.hand_landmarker, 224, 224, false, Normalize::UNIT)?,
+        make(&files.person_detector, 416, 416, true, Normalize::RAW)?,
     ])
 }
 

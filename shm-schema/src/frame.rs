@@ -27,6 +27,11 @@ pub enum PixelFormat {
 }
 
 impl PixelFormat {
+    /// Bytes of a packed `width x height` frame in this format.
+    pub const fn frame_len(self, width: u32, height: u32) -> usize {
+        width as usize * height as usize * self.bytes_per_pixel() as usize
+    }
+
     /// Bytes per pixel.
     pub const fn bytes_per_pixel(self) -> u32 {
         match self {

@@ -158,11 +158,8 @@ fn with_fresh(
 
 /// Faces as the public may see them: names only of identities that opted in.
 fn public_faces(detections: &Detections, state: &AppState) -> Vec<Value> {
-    let policy = state
-        .visualization
-        .lock()
-        .map(|v| v.policy())
-        .unwrap_or_default();
+    // The policy the overlay draws by: the API never reveals more than the stream shows.
+    let policy = *state.policy.borrow();
     detections
         .faces()
         .iter()

@@ -20,9 +20,10 @@ async fn main() -> anyhow::Result<()> {
     node.status.set_detail(&selected.reason);
 
     let (width, height) = (node.config.capture.width, node.config.capture.height);
-    let publisher = node
-        .bus
-        .slice_publisher::<FrameHeader>(Stream::FramesRaw, frame_len(width, height))?;
+    let publisher = node.bus.slice_publisher::<FrameHeader>(
+        Stream::FramesRaw,
+        PixelFormat::Rgb24.frame_len(width, height),
+    )?;
     let mut pacer = Pacer::new(source.pacing());
     let mut status_tick = interval(STATUS_PERIOD);
     // Sequence numbers continue across restarts: a run starts at its start time in
@@ -63,9 +64,6 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Bytes of one RGB24 frame.
-fn frame_len(width: u32, height: u32) -> usize {
-    width as usize * height as usize * PixelFormat::Rgb24.bytes_per_pixel() as usize
-}
 
 /// Why one capture iteration failed.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +82,7 @@ fn capture_one(
 ) -> Result<(), CaptureError> {
     source.ready()?;
     let (width, height) = source.size();
-    let mut loaned = publisher.loan(frame_len(width, height))?;
+    let mut loaned = publisher.loan(PixelFormat::Rgb24.frame_len(width, height))?;
     let (header, payload) = loaned.parts_mut();
     let captured = source.fill(payload)?;
     *header = FrameHeader::new(width, height, PixelFormat::Rgb24, source.kind());

@@ -59,10 +59,7 @@ impl CenterFace {
         let resized = self
             .resize
             .resize(image, w, h)
-            .map_err(|e| EngineError::Run {
-                model: self.model.name().to_owned(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| self.model.error(e))?;
         fill_nchw(&resized, Normalize::RAW, &mut self.tensor);
         let threshold = self.threshold;
         let candidates = self.model.run(&[1, 3, h, w], &self.tensor, |outputs| {

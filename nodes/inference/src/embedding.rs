@@ -66,10 +66,7 @@ impl FaceEmbedder {
             return Ok(None);
         }
         let chip =
-            RgbView::new(&self.chip, CHIP_SIZE, CHIP_SIZE).map_err(|e| EngineError::Run {
-                model: self.model.name().to_owned(),
-                reason: e.to_string(),
-            })?;
+            RgbView::new(&self.chip, CHIP_SIZE, CHIP_SIZE).map_err(|e| self.model.error(e))?;
         fill_nchw(&chip, Normalize::RAW, &mut self.tensor);
         self.embed_tensor().map(Some)
     }

@@ -189,6 +189,14 @@ impl Model {
         &self.name
     }
 
+    /// A failure of this model, e.g. in its pre-processing.
+    pub fn error(&self, reason: impl std::fmt::Display) -> EngineError {
+        EngineError::Run {
+            model: self.name.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// Runs the model on `data` shaped `shape` and hands the outputs to `decode`.
     pub fn run<R>(
         &mut self,

@@ -122,10 +122,7 @@ impl HandLandmarker {
     ) -> Result<HandLandmarks, EngineError> {
         let to_image = crop_to_image(region);
         warp_affine(image, &to_image, INPUT, INPUT, &mut self.crop);
-        let crop = RgbView::new(&self.crop, INPUT, INPUT).map_err(|e| EngineError::Run {
-            model: self.model.name().to_owned(),
-            reason: e.to_string(),
-        })?;
+        let crop = RgbView::new(&self.crop, INPUT, INPUT).map_err(|e| self.model.error(e))?;
         fill_nhwc(&crop, Normalize::UNIT, &mut self.tensor);
         let mirrored = self.mirrored;
         let depth_scale = region.side / INPUT as f32;

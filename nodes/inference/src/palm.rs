@@ -61,11 +61,9 @@ impl PalmDetector {
 
     /// Palms in `image`, best first.
     pub fn detect(&mut self, image: &RgbView<'_>) -> Result<Vec<Palm>, EngineError> {
-        let (scale, pad_x, pad_y) = self
-            .letterbox(image)
-            .map_err(|e| self.run_error(e.to_string()))?;
-        let square = RgbView::new(&self.letterboxed, INPUT, INPUT)
-            .map_err(|e| self.run_error(e.to_string()))?;
+        let (scale, pad_x, pad_y) = self.letterbox(image).map_err(|e| self.model.error(e))?;
+        let square =
+            RgbView::new(&self.letterboxed, INPUT, INPUT).map_err(|e| self.model.error(e))?;
         fill_nhwc(&square, Normalize::UNIT, &mut self.tensor);
         let (anchors, threshold) = (&self.anchors, self.threshold);
         let candidates = self
@@ -113,13 +111,6 @@ impl PalmDetector {
             self.letterboxed[at..at + w * 3].copy_from_slice(line);
         }
         Ok((scale, pad_x as f32, pad_y as f32))
-    }
-
-    fn run_error(&self, reason: String) -> EngineError {
-        EngineError::Run {
-            model: self.model.name().to_owned(),
-            reason,
-        }
     }
 }
 

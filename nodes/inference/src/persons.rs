@@ -52,10 +52,7 @@ impl PersonDetector {
         let resized = self
             .resize
             .resize(image, INPUT, INPUT)
-            .map_err(|e| EngineError::Run {
-                model: self.model.name().to_owned(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| self.model.error(e))?;
         fill_nchw(&resized, NORMALIZE, &mut self.tensor);
         let threshold = self.threshold;
         let candidates = self

@@ -9,7 +9,7 @@ use mm_runtime::config::OverlayMode;
 use mm_runtime::status::STATUS_PERIOD;
 use mm_runtime::subscriber::SliceSample;
 use mm_runtime::{MessageSubscriber, NodeContext, SlicePublisher};
-use mm_shm_schema::{Detections, FrameHeader, OverlayPolicy, Stage, Stream};
+use mm_shm_schema::{Detections, FrameHeader, OverlayPolicy, PixelFormat, Stage, Stream};
 use std::time::Duration;
 use tokio::time::{interval, Instant};
 
@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
         blur_unknown_faces: node.config.privacy.blur_unknown_faces,
     };
     let capture = &node.config.capture;
-    let frame_len = capture.width as usize * capture.height as usize * 3;
+    let frame_len = PixelFormat::Rgb24.frame_len(capture.width, capture.height);
     let mut frames = node
         .bus
         .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
