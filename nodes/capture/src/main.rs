@@ -63,8 +63,6 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Bytes of one RGB24 frame.
-
 /// Why one capture iteration failed.
 #[derive(Debug, thiserror::Error)]
 enum CaptureError {
