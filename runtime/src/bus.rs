@@ -7,6 +7,8 @@ use crate::subscriber::{Sequenced, SliceSubscriber};
 use iceoryx2::config::Config as IoxConfig;
 use iceoryx2::node::{CleanupState, Node, NodeBuilder, NodeState, NodeView};
 use iceoryx2::port::backpressure_strategy::BackpressureStrategy;
+use iceoryx2::port::listener::Listener;
+use iceoryx2::port::notifier::Notifier;
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::port::subscriber::Subscriber;
 use iceoryx2::prelude::{
@@ -265,11 +267,7 @@ impl Bus {
             .max_loaned_samples(2)
             .create()
             .map_err(|e| port_error("publisher", &service_name, e))?;
-        let notifier = self
-            .event_service(&service_name)?
-            .notifier_builder()
-            .create()
-            .map_err(|e| port_error("notifier", &service_name, e))?;
+        let notifier = self.notifier(&service_name)?;
         Ok(SlicePublisher::new(publisher, notifier))
     }
 
@@ -286,11 +284,7 @@ impl Bus {
             .buffer_size(FRAME_SUBSCRIBER_BUFFER)
             .create()
             .map_err(|e| port_error("subscriber", &service_name, e))?;
-        let listener = self
-            .event_service(&service_name)?
-            .listener_builder()
-            .create()
-            .map_err(|e| port_error("listener", &service_name, e))?;
+        let listener = self.listener(&service_name)?;
         SliceSubscriber::new(subscriber, listener).map_err(|source| BusError::Reactor {
             service: service_name,
             source,
@@ -329,11 +323,7 @@ impl Bus {
             .backpressure_strategy(BackpressureStrategy::DiscardData)
             .create()
             .map_err(|e| port_error("publisher", &service_name, e))?;
-        let notifier = self
-            .event_service(&service_name)?
-            .notifier_builder()
-            .create()
-            .map_err(|e| port_error("notifier", &service_name, e))?;
+        let notifier = self.notifier(&service_name)?;
         Ok(MessagePublisher::new(publisher, notifier))
     }
 
@@ -350,11 +340,7 @@ impl Bus {
             .buffer_size(buffer)
             .create()
             .map_err(|e| port_error("subscriber", &service_name, e))?;
-        let listener = self
-            .event_service(&service_name)?
-            .listener_builder()
-            .create()
-            .map_err(|e| port_error("listener", &service_name, e))?;
+        let listener = self.listener(&service_name)?;
         MessageSubscriber::new(subscriber, listener).map_err(|source| BusError::Reactor {
             service: service_name,
             source,
@@ -403,11 +389,7 @@ impl Bus {
         stream: Stream,
         kind: &'static str,
         create: impl FnOnce(&RequestFactory<Ipc, Req, (), Resp, ()>) -> Result<Port, String>,
-        wrap: impl FnOnce(
-            Port,
-            iceoryx2::port::notifier::Notifier<Ipc>,
-            iceoryx2::port::listener::Listener<Ipc>,
-        ) -> std::io::Result<End>,
+        wrap: impl FnOnce(Port, Notifier<Ipc>, Listener<Ipc>) -> std::io::Result<End>,
     ) -> Result<End, BusError>
     where
         Req: Debug + ZeroCopySend,
@@ -423,26 +405,24 @@ impl Bus {
         })
     }
 
-    fn event_pair(
-        &self,
-        service_name: &str,
-    ) -> Result<
-        (
-            iceoryx2::port::notifier::Notifier<Ipc>,
-            iceoryx2::port::listener::Listener<Ipc>,
-        ),
-        BusError,
-    > {
-        let events = self.event_service(service_name)?;
-        let notifier = events
+    fn event_pair(&self, service_name: &str) -> Result<(Notifier<Ipc>, Listener<Ipc>), BusError> {
+        Ok((self.notifier(service_name)?, self.listener(service_name)?))
+    }
+
+    /// The notifier that wakes the readers of `service_name`.
+    fn notifier(&self, service_name: &str) -> Result<Notifier<Ipc>, BusError> {
+        self.event_service(service_name)?
             .notifier_builder()
             .create()
-            .map_err(|e| port_error("notifier", service_name, e))?;
-        let listener = events
+            .map_err(|e| port_error("notifier", service_name, e))
+    }
+
+    /// The listener a reader of `service_name` waits on.
+    fn listener(&self, service_name: &str) -> Result<Listener<Ipc>, BusError> {
+        self.event_service(service_name)?
             .listener_builder()
             .create()
-            .map_err(|e| port_error("listener", service_name, e))?;
-        Ok((notifier, listener))
+            .map_err(|e| port_error("listener", service_name, e))
     }
 
     fn message_service<T>(&self, stream: Stream) -> Result<PubSubFactory<Ipc, T, ()>, BusError>

@@ -1,7 +1,7 @@
 //! CenterFace face detection: boxes and 5 landmarks (models.md §5 A).
 
 use crate::engine::{EngineError, Model, Outputs};
-use crate::geometry::BBox;
+use crate::geometry::{scale_box, BBox};
 use crate::image::{fill_nchw, Normalize, Resize, RgbView};
 use crate::nms::{greedy, Candidate};
 
@@ -77,12 +77,7 @@ impl CenterFace {
                     *out = [p[0] * sx, p[1] * sy];
                 }
                 FaceBox {
-                    bbox: [
-                        c.bbox[0] * sx,
-                        c.bbox[1] * sy,
-                        c.bbox[2] * sx,
-                        c.bbox[3] * sy,
-                    ],
+                    bbox: scale_box(c.bbox, sx, sy),
                     score: c.score,
                     landmarks,
                 }

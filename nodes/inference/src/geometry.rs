@@ -18,6 +18,11 @@ pub fn iou(a: &BBox, b: &BBox) -> f32 {
     }
 }
 
+/// The box with x scaled by `sx` and y by `sy` (e.g. from model input to image pixels).
+pub fn scale_box(b: BBox, sx: f32, sy: f32) -> BBox {
+    [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy]
+}
+
 /// Area of a box (0 for an inverted one).
 pub fn area(b: &BBox) -> f32 {
     (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0)

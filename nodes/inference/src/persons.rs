@@ -1,7 +1,7 @@
 //! NanoDet-m 416 person detection (COCO class 0; models.md §5 D).
 
 use crate::engine::{EngineError, Model, Outputs};
-use crate::geometry::BBox;
+use crate::geometry::{scale_box, BBox};
 use crate::image::{fill_nchw, Normalize, Resize, RgbView};
 use crate::nms::{greedy, Candidate};
 
@@ -67,12 +67,7 @@ impl PersonDetector {
         Ok(greedy(candidates, NMS_IOU)
             .into_iter()
             .map(|c| PersonBox {
-                bbox: [
-                    c.bbox[0] * sx,
-                    c.bbox[1] * sy,
-                    c.bbox[2] * sx,
-                    c.bbox[3] * sy,
-                ],
+                bbox: scale_box(c.bbox, sx, sy),
                 score: c.score,
             })
             .collect())
