@@ -56,7 +56,7 @@ step() { printf 'fetch-models [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 
 mkdir -p "$OUT/lib" "$DL/x"
 stamp="$OUT/.complete"
-wanted="ort=$ORT_VER source=${mirror:+mirror}${mirror:-registries} $(sha256sum "$HELPERS/reference_outputs.json" | cut -c1-16)"
+wanted="ort=$ORT_VER source=${mirror:+mirror}${mirror:-registries} $(cat "$HELPERS/reference_outputs.json" "$HELPERS/frame_models.py" | sha256sum | cut -c1-16)"
 if [ -z "$force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   echo "fetch-models: $OUT is complete ($wanted)"
   exit 0
@@ -146,5 +146,11 @@ fi
 
 step "checking every model numerically against scripts/models/reference_outputs.json"
 "$PY" "$HELPERS/verify_models.py" check "$OUT" "${dlib_reference[@]}"
+# Frame-input variants (uint8 frame in, pre-processing in the graph) for reading a frame slot
+# in place on the GPU; checked against their front end followed by the original model.
+FRAME_MODELS=(centerface_dyn palm_detection_full palm_detection_lite nanodet_m_416)
+step "frame-input variants: ${FRAME_MODELS[*]/%/_frame.onnx}"
+"$PY" "$HELPERS/frame_models.py" make "$OUT" "${FRAME_MODELS[@]}"
+"$PY" "$HELPERS/frame_models.py" check "$OUT" "${FRAME_MODELS[@]}"
 echo "$wanted" >"$stamp"
 step "done: models in $OUT, ONNX Runtime in $OUT/lib"
