@@ -6,7 +6,8 @@
 
 use crate::env_override::{apply_env_overrides, EnvOverrideError};
 pub use crate::vision_config::{
-    ExecutionProvider, HandModel, InferenceConfig, OverlayConfig, OverlayMode, PrivacyConfig,
+    ExecutionProvider, HandModel, InferenceConfig, OverlayConfig, OverlayMode, Preprocess,
+    PrivacyConfig,
 };
 use mm_shm_schema::{CameraId, InvalidCameraId};
 use serde::{Deserialize, Serialize};

@@ -14,6 +14,30 @@ pub enum ExecutionProvider {
     Tensorrt,
 }
 
+/// Where the whole-frame detectors (CenterFace, palm, NanoDet) resize and normalise the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preprocess {
+    /// `graph` with a GPU execution provider, `cpu` otherwise.
+    Auto,
+    /// On the CPU with fast_image_resize, into a float tensor.
+    Cpu,
+    /// Inside the model (`<model>_frame.onnx`), which reads the frame in place: on the GPU
+    /// through the frame slot registered with CUDA.
+    Graph,
+}
+
+impl Preprocess {
+    /// Whether the frame-input models run with `provider`.
+    pub fn in_graph(self, provider: ExecutionProvider) -> bool {
+        match self {
+            Preprocess::Auto => provider != ExecutionProvider::Cpu,
+            Preprocess::Cpu => false,
+            Preprocess::Graph => true,
+        }
+    }
+}
+
 /// Which MediaPipe hand models run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +59,8 @@ pub struct InferenceConfig {
     pub onnxruntime_lib: String,
     /// `cpu`, `cuda` or `tensorrt`.
     pub execution_provider: ExecutionProvider,
+    /// `auto`, `cpu` or `graph`: where whole-frame detectors pre-process the frame.
+    pub preprocess: Preprocess,
     /// Threads each model may use. 1 by default: on the 2-vCPU machine measured a second
     /// thread made no model faster (docs/BENCHMARKS.md); raise it on boards with more cores.
     pub threads: u32,
@@ -77,6 +103,7 @@ impl Default for InferenceConfig {
             model_dir: ".cache/models".to_owned(),
             onnxruntime_lib: String::new(),
             execution_provider: ExecutionProvider::Cpu,
+            preprocess: Preprocess::Auto,
             threads: 1,
             niceness: 19,
             face_input_size: 640,

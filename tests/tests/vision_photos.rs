@@ -6,12 +6,18 @@ use std::process::Command;
 
 /// Runs `mm-inference detect --json [--embeddings]` and returns one JSON object per image.
 fn detect(images: &[&str], embeddings: bool) -> Vec<Value> {
+    detect_with(images, embeddings, "cpu")
+}
+
+/// `detect` with `inference.preprocess` set to `preprocess` (`cpu` or `graph`).
+fn detect_with(images: &[&str], embeddings: bool, preprocess: &str) -> Vec<Value> {
     let mut command = Command::new(bin_dir().join("mm-inference"));
     command
         .arg("detect")
         .arg("--json")
         .args(images.iter().map(|name| media(name)))
-        .env("MM_INFERENCE_MODEL_DIR", model_dir());
+        .env("MM_INFERENCE_MODEL_DIR", model_dir())
+        .env("MM_INFERENCE_PREPROCESS", preprocess);
     if embeddings {
         command.arg("--embeddings");
     }
@@ -136,4 +142,61 @@ fn a_missing_or_broken_image_is_a_clear_error() {
     // The good image is still reported.
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(stdout.lines().count(), 1);
+}
+
+fn boxes(report: &Value, kind: &str) -> Vec<[f64; 4]> {
+    report[kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let b = item["box"].as_array().unwrap();
+            [0, 1, 2, 3].map(|i| b[i].as_f64().unwrap())
+        })
+        .collect()
+}
+
+fn iou(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let area = |r: &[f64; 4]| (r[2] - r[0]) * (r[3] - r[1]);
+    w * h / (area(a) + area(b) - w * h)
+}
+
+/// The frame-input models (pre-processing inside the graph, reading the frame bytes in place,
+/// as the GPU path does) find what the CPU pre-processing finds.
+#[test]
+fn preprocessing_in_the_graph_finds_the_same_faces_hands_and_persons() {
+    let images = [
+        "obama.jpg",
+        "biden.jpg",
+        "grace_hopper.jpg",
+        "astronaut.png",
+        "city.jpg",
+    ];
+    let on_cpu = detect_with(&images, false, "cpu");
+    let in_graph = detect_with(&images, false, "graph");
+    for ((cpu, graph), name) in on_cpu.iter().zip(&in_graph).zip(images) {
+        for kind in ["faces", "hands"] {
+            let (expected, got) = (boxes(cpu, kind), boxes(graph, kind));
+            if name == "city.jpg" && kind == "faces" {
+                // Tiny faces near the threshold may come and go; the crowd stays a crowd.
+                assert!(got.len() >= 12, "{name}: {} faces in the graph", got.len());
+                continue;
+            }
+            assert_eq!(got.len(), expected.len(), "{name} {kind}: {cpu} vs {graph}");
+            for (e, g) in expected.iter().zip(&got) {
+                assert!(iou(e, g) > 0.8, "{name} {kind}: {e:?} vs {g:?}");
+            }
+        }
+        let (expected, got) = (boxes(cpu, "persons"), boxes(graph, "persons"));
+        let matched = expected
+            .iter()
+            .filter(|e| got.iter().any(|g| iou(e, g) > 0.7))
+            .count();
+        assert!(
+            matched * 10 >= expected.len() * 8,
+            "{name} persons: {expected:?} vs {got:?}"
+        );
+    }
 }

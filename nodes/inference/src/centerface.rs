@@ -1,8 +1,9 @@
 //! CenterFace face detection: boxes and 5 landmarks (models.md §5 A).
 
 use crate::engine::{EngineError, Model, Outputs};
+use crate::frame_input::{FrameInput, Layout};
 use crate::geometry::{scale_box, BBox};
-use crate::image::{fill_nchw, Normalize, Resize, RgbView};
+use crate::image::{Normalize, Placement, RgbView};
 use crate::nms::{greedy, Candidate};
 
 /// Overlap above which the weaker of two faces is dropped.
@@ -24,20 +25,19 @@ pub struct FaceBox {
 /// The detector with its buffers.
 pub struct CenterFace {
     model: Model,
-    resize: Resize,
-    tensor: Vec<f32>,
+    input: FrameInput,
     input_size: usize,
     threshold: f32,
 }
 
 impl CenterFace {
     /// Wraps the loaded `centerface_dyn.onnx`. The longer image side is scaled to
-    /// `input_size` (rounded up to a multiple of 32).
-    pub fn new(model: Model, input_size: usize, threshold: f32) -> Self {
+    /// `input_size` (rounded up to a multiple of 32). `in_graph`: the model is
+    /// `centerface_dyn_frame.onnx`, which pre-processes the frame itself.
+    pub fn new(model: Model, input_size: usize, threshold: f32, in_graph: bool) -> Self {
         Self {
             model,
-            resize: Resize::new(),
-            tensor: Vec::new(),
+            input: FrameInput::new(in_graph, Normalize::RAW, Layout::Nchw),
             input_size,
             threshold,
         }
@@ -56,15 +56,13 @@ impl CenterFace {
     /// Faces in `image`, best first.
     pub fn detect(&mut self, image: &RgbView<'_>) -> Result<Vec<FaceBox>, EngineError> {
         let (w, h) = self.input_dims(image.width(), image.height());
-        let resized = self
-            .resize
-            .resize(image, w, h)
-            .map_err(|e| self.model.error(e))?;
-        fill_nchw(&resized, Normalize::RAW, &mut self.tensor);
         let threshold = self.threshold;
-        let candidates = self.model.run(&[1, 3, h, w], &self.tensor, |outputs| {
-            decode(outputs, w, h, threshold)
-        })?;
+        let candidates = self.input.run(
+            &mut self.model,
+            image,
+            &Placement::stretch(w, h),
+            |outputs| decode(outputs, w, h, threshold),
+        )?;
         let (sx, sy) = (
             image.width() as f32 / w as f32,
             image.height() as f32 / h as f32,

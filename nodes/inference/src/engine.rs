@@ -1,11 +1,13 @@
 //! ONNX Runtime: loading the shared library at run time and running models on f32 tensors.
 
+use crate::image::{Normalize, Placement, RgbView};
 use mm_runtime::config::ExecutionProvider;
 use ort::environment::Environment;
 use ort::logging::LogLevel;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
-use ort::value::TensorRef;
+use ort::session::SessionInputValue;
+use ort::value::{Tensor, TensorRef};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -204,15 +206,54 @@ impl Model {
         data: &[f32],
         decode: impl FnOnce(&Outputs<'_>) -> Result<R, EngineError>,
     ) -> Result<R, EngineError> {
+        let tensor =
+            TensorRef::from_array_view((shape.to_vec(), data)).map_err(|e| self.error(e))?;
+        let input = self.input.clone();
+        self.run_inputs(vec![(input, tensor.into())], decode)
+    }
+
+    /// Runs a frame-input model (`<model>_frame.onnx`) on `frame` as it lies in memory: on
+    /// the GPU through its registered device address when it has one, else from the host
+    /// bytes. `placement` and `normalize` say what the graph's front end does.
+    pub fn run_frame<R>(
+        &mut self,
+        frame: &RgbView<'_>,
+        placement: &Placement,
+        normalize: &Normalize,
+        decode: impl FnOnce(&Outputs<'_>) -> Result<R, EngineError>,
+    ) -> Result<R, EngineError> {
+        let shape = vec![frame.height(), frame.width(), 3];
+        let pixels = frame_tensor(frame, shape).map_err(|e| self.error(e))?;
+        let small = |e: ort::Error| self.error(e);
+        let sizes = Tensor::from_array(([4usize], placement.sizes().to_vec())).map_err(small)?;
+        let pads = Tensor::from_array(([8usize], placement.pads().to_vec())).map_err(small)?;
+        let mean = Tensor::from_array(([3usize], normalize.mean.to_vec())).map_err(small)?;
+        let scale = Tensor::from_array(([3usize], normalize.scale.to_vec())).map_err(small)?;
+        let channels =
+            Tensor::from_array(([3usize], normalize.channel_order().to_vec())).map_err(small)?;
+        let inputs: Vec<(String, SessionInputValue<'_>)> = vec![
+            ("frame".into(), pixels),
+            ("frame_sizes".into(), sizes.into()),
+            ("frame_pads".into(), pads.into()),
+            ("frame_mean".into(), mean.into()),
+            ("frame_scale".into(), scale.into()),
+            ("frame_channels".into(), channels.into()),
+        ];
+        self.run_inputs(inputs, decode)
+    }
+
+    fn run_inputs<R>(
+        &mut self,
+        inputs: Vec<(String, SessionInputValue<'_>)>,
+        decode: impl FnOnce(&Outputs<'_>) -> Result<R, EngineError>,
+    ) -> Result<R, EngineError> {
         let run_error = |reason: String| EngineError::Run {
             model: self.name.clone(),
             reason,
         };
-        let tensor = TensorRef::from_array_view((shape.to_vec(), data))
-            .map_err(|e| run_error(e.to_string()))?;
         let outputs = self
             .session
-            .run(ort::inputs![self.input.as_str() => tensor])
+            .run(inputs)
             .map_err(|e| run_error(e.to_string()))?;
         let names: Vec<String> = outputs.keys().map(str::to_owned).collect();
         let mut tensors = Vec::with_capacity(names.len());
@@ -231,4 +272,28 @@ impl Model {
             tensors,
         })
     }
+}
+
+/// The frame as a uint8 `[H, W, 3]` tensor, borrowed where it lies: the registered GPU mapping
+/// when the view has one, else the host bytes.
+fn frame_tensor<'a>(frame: &RgbView<'a>, shape: Vec<usize>) -> ort::Result<SessionInputValue<'a>> {
+    #[cfg(feature = "cuda")]
+    if let Some(address) = frame.device_address() {
+        use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
+        use ort::value::{Shape, TensorRefMut};
+        let info = MemoryInfo::new(
+            AllocationDevice::CUDA,
+            0,
+            AllocatorType::Device,
+            MemoryType::Default,
+        )?;
+        let shape = Shape::new(shape.iter().map(|&d| d as i64));
+        // SAFETY: `address` is the device mapping of `frame`'s bytes (cuMemHostRegister), valid
+        // while the frame sample is held, which outlives this run; the graph only reads it.
+        let tensor = unsafe {
+            TensorRefMut::<u8>::from_raw(info, address as usize as *mut ort::sys::c_void, shape)
+        }?;
+        return Ok(tensor.into());
+    }
+    Ok(TensorRef::from_array_view((shape, frame.pixels()))?.into())
 }

@@ -32,6 +32,7 @@ pub struct RgbView<'a> {
     pixels: &'a [u8],
     width: usize,
     height: usize,
+    device_address: Option<u64>,
 }
 
 impl<'a> RgbView<'a> {
@@ -51,7 +52,22 @@ impl<'a> RgbView<'a> {
             pixels: &pixels[..needed],
             width,
             height,
+            device_address: None,
         })
+    }
+
+    /// The same view, whose bytes the GPU reads at `address` (a frame slot registered with
+    /// CUDA).
+    pub fn with_device_address(self, address: u64) -> Self {
+        Self {
+            device_address: Some(address),
+            ..self
+        }
+    }
+
+    /// Where the GPU reads these bytes, when they are registered with CUDA.
+    pub fn device_address(&self) -> Option<u64> {
+        self.device_address
     }
 
     /// Pixels per row.
@@ -174,6 +190,15 @@ impl Normalize {
         bgr: false,
     };
 
+    /// The source (RGB) channel of each tensor channel.
+    pub fn channel_order(&self) -> [i64; 3] {
+        if self.bgr {
+            [2, 1, 0]
+        } else {
+            [0, 1, 2]
+        }
+    }
+
     #[inline]
     fn apply(&self, rgb: [f32; 3]) -> [f32; 3] {
         let ordered = if self.bgr {
@@ -186,6 +211,50 @@ impl Normalize {
             (ordered[1] - self.mean[1]) * self.scale[1],
             (ordered[2] - self.mean[2]) * self.scale[2],
         ]
+    }
+}
+
+/// Where a resized frame goes in a detector's input: resized to `width x height`, then
+/// zero-padded by `pad` (top, left, bottom, right).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// Resized width.
+    pub width: usize,
+    /// Resized height.
+    pub height: usize,
+    /// Zero rows/columns added: top, left, bottom, right.
+    pub pad: [usize; 4],
+}
+
+impl Placement {
+    /// The whole frame resized to `width x height`, no padding.
+    pub fn stretch(width: usize, height: usize) -> Self {
+        Self {
+            width,
+            height,
+            pad: [0; 4],
+        }
+    }
+
+    /// Input width.
+    pub fn input_width(&self) -> usize {
+        self.pad[1] + self.width + self.pad[3]
+    }
+
+    /// Input height.
+    pub fn input_height(&self) -> usize {
+        self.pad[0] + self.height + self.pad[2]
+    }
+
+    /// ONNX `Resize` sizes, `[1, 3, h, w]`.
+    pub fn sizes(&self) -> [i64; 4] {
+        [1, 3, self.height as i64, self.width as i64]
+    }
+
+    /// ONNX `Pad` pads for NCHW, `[0, 0, top, left, 0, 0, bottom, right]`.
+    pub fn pads(&self) -> [i64; 8] {
+        let [top, left, bottom, right] = self.pad.map(|p| p as i64);
+        [0, 0, top, left, 0, 0, bottom, right]
     }
 }
 

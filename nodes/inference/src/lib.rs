@@ -8,6 +8,7 @@ pub mod centerface;
 pub mod cuda;
 pub mod embedding;
 pub mod engine;
+pub mod frame_input;
 pub mod gallery;
 pub mod geometry;
 pub mod gesture;

@@ -111,14 +111,18 @@ async fn serve(
             received = frames.next() => match received {
                 Ok(sample) => {
                     let header = *sample.user_header();
-                    #[cfg(feature = "cuda")]
-                    if let Some(pinned) = pinned.as_mut() {
-                        if let Err(error) = pinned.register(sample.payload()) {
-                            tracing::warn!(%error, "frame not registered with CUDA");
-                        }
-                    }
                     let embed = if pending.is_empty() { EmbedFaces::ToRecognise } else { EmbedFaces::All };
                     let view = RgbView::new(sample.payload(), header.width as usize, header.height as usize);
+                    // The GPU reads a registered frame slot in place (frame-input models).
+                    #[cfg(feature = "cuda")]
+                    let view = view.map(|view| match pinned.as_mut().map(|p| p.register(sample.payload())) {
+                        Some(Ok(address)) => view.with_device_address(address),
+                        Some(Err(error)) => {
+                            tracing::warn!(%error, "frame not registered with CUDA: read from the host");
+                            view
+                        }
+                        None => view,
+                    });
                     let processed = match view {
                         Ok(view) => vision.process(&view, embed).map_err(anyhow::Error::from),
                         Err(error) => Err(error.into()),

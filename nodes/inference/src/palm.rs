@@ -2,8 +2,9 @@
 //! implies (models.md §5 C).
 
 use crate::engine::{EngineError, Model};
+use crate::frame_input::{FrameInput, Layout};
 use crate::geometry::BBox;
-use crate::image::{fill_nhwc, ImageError, Normalize, Resize, RgbView};
+use crate::image::{Normalize, Placement, RgbView};
 use crate::nms::{weighted, Candidate};
 use std::f32::consts::PI;
 
@@ -40,35 +41,30 @@ pub struct Palm {
 pub struct PalmDetector {
     model: Model,
     anchors: Vec<[f32; 2]>,
-    resize: Resize,
-    letterboxed: Vec<u8>,
-    tensor: Vec<f32>,
+    input: FrameInput,
     threshold: f32,
 }
 
 impl PalmDetector {
-    /// Wraps a loaded `palm_detection_{full,lite}.onnx`.
-    pub fn new(model: Model, threshold: f32) -> Self {
+    /// Wraps a loaded `palm_detection_{full,lite}.onnx` (the `_frame` variant when
+    /// `in_graph`).
+    pub fn new(model: Model, threshold: f32, in_graph: bool) -> Self {
         Self {
             model,
             anchors: anchors(),
-            resize: Resize::new(),
-            letterboxed: vec![0; INPUT * INPUT * 3],
-            tensor: Vec::new(),
+            input: FrameInput::new(in_graph, Normalize::UNIT, Layout::Nhwc),
             threshold,
         }
     }
 
     /// Palms in `image`, best first.
     pub fn detect(&mut self, image: &RgbView<'_>) -> Result<Vec<Palm>, EngineError> {
-        let (scale, pad_x, pad_y) = self.letterbox(image).map_err(|e| self.model.error(e))?;
-        let square =
-            RgbView::new(&self.letterboxed, INPUT, INPUT).map_err(|e| self.model.error(e))?;
-        fill_nhwc(&square, Normalize::UNIT, &mut self.tensor);
+        let (placement, scale) = letterbox(image);
+        let (pad_x, pad_y) = (placement.pad[1] as f32, placement.pad[0] as f32);
         let (anchors, threshold) = (&self.anchors, self.threshold);
         let candidates = self
-            .model
-            .run(&[1, INPUT, INPUT, 3], &self.tensor, |outputs| {
+            .input
+            .run(&mut self.model, image, &placement, |outputs| {
                 let (_, boxes) = outputs.get("Identity")?;
                 let (_, logits) = outputs.get("Identity_1")?;
                 if boxes.len() < anchors.len() * 18 || logits.len() < anchors.len() {
@@ -96,22 +92,20 @@ impl PalmDetector {
             })
             .collect())
     }
+}
 
-    /// Scales `image` into the middle of the zero-padded square input; returns the scale and
-    /// the padding (input pixels).
-    fn letterbox(&mut self, image: &RgbView<'_>) -> Result<(f32, f32, f32), ImageError> {
-        let scale = INPUT as f32 / image.width().max(image.height()) as f32;
-        let w = ((image.width() as f32 * scale).round() as usize).clamp(1, INPUT);
-        let h = ((image.height() as f32 * scale).round() as usize).clamp(1, INPUT);
-        let (pad_x, pad_y) = ((INPUT - w) / 2, (INPUT - h) / 2);
-        let resized = self.resize.resize(image, w, h)?;
-        self.letterboxed.fill(0);
-        for (row, line) in resized.pixels().chunks_exact(w * 3).enumerate() {
-            let at = ((row + pad_y) * INPUT + pad_x) * 3;
-            self.letterboxed[at..at + w * 3].copy_from_slice(line);
-        }
-        Ok((scale, pad_x as f32, pad_y as f32))
-    }
+/// Where `image` goes in the zero-padded square input (scaled into the middle), and the scale.
+fn letterbox(image: &RgbView<'_>) -> (Placement, f32) {
+    let scale = INPUT as f32 / image.width().max(image.height()) as f32;
+    let w = ((image.width() as f32 * scale).round() as usize).clamp(1, INPUT);
+    let h = ((image.height() as f32 * scale).round() as usize).clamp(1, INPUT);
+    let (left, top) = ((INPUT - w) / 2, (INPUT - h) / 2);
+    let placement = Placement {
+        width: w,
+        height: h,
+        pad: [top, left, INPUT - h - top, INPUT - w - left],
+    };
+    (placement, scale)
 }
 
 /// MediaPipe's SSD anchors for the 192 palm model: a 24x24 grid with 2 anchors per cell, then

@@ -1,8 +1,9 @@
 //! NanoDet-m 416 person detection (COCO class 0; models.md §5 D).
 
 use crate::engine::{EngineError, Model, Outputs};
+use crate::frame_input::{FrameInput, Layout};
 use crate::geometry::{scale_box, BBox};
-use crate::image::{fill_nchw, Normalize, Resize, RgbView};
+use crate::image::{Normalize, Placement, RgbView};
 use crate::nms::{greedy, Candidate};
 
 /// Input side.
@@ -31,35 +32,29 @@ pub struct PersonBox {
 /// The detector with its buffers.
 pub struct PersonDetector {
     model: Model,
-    resize: Resize,
-    tensor: Vec<f32>,
+    input: FrameInput,
     threshold: f32,
 }
 
 impl PersonDetector {
-    /// Wraps the loaded `nanodet_m_416.onnx`.
-    pub fn new(model: Model, threshold: f32) -> Self {
+    /// Wraps the loaded `nanodet_m_416.onnx` (`nanodet_m_416_frame.onnx` when `in_graph`).
+    pub fn new(model: Model, threshold: f32, in_graph: bool) -> Self {
         Self {
             model,
-            resize: Resize::new(),
-            tensor: Vec::new(),
+            input: FrameInput::new(in_graph, NORMALIZE, Layout::Nchw),
             threshold,
         }
     }
 
     /// Persons in `image`, best first.
     pub fn detect(&mut self, image: &RgbView<'_>) -> Result<Vec<PersonBox>, EngineError> {
-        let resized = self
-            .resize
-            .resize(image, INPUT, INPUT)
-            .map_err(|e| self.model.error(e))?;
-        fill_nchw(&resized, NORMALIZE, &mut self.tensor);
         let threshold = self.threshold;
-        let candidates = self
-            .model
-            .run(&[1, 3, INPUT, INPUT], &self.tensor, |outputs| {
-                decode(outputs, threshold)
-            })?;
+        let candidates = self.input.run(
+            &mut self.model,
+            image,
+            &Placement::stretch(INPUT, INPUT),
+            |outputs| decode(outputs, threshold),
+        )?;
         let (sx, sy) = (
             image.width() as f32 / INPUT as f32,
             image.height() as f32 / INPUT as f32,

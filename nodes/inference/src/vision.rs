@@ -118,6 +118,9 @@ pub struct ModelFiles {
     pub hand_landmarker: PathBuf,
     /// NanoDet.
     pub person_detector: PathBuf,
+    /// The whole-frame detectors (face, palm, person) are the `_frame.onnx` variants, which
+    /// pre-process the frame in the graph.
+    pub frame_input: bool,
 }
 
 impl ModelFiles {
@@ -133,13 +136,16 @@ impl ModelFiles {
         } else {
             PathBuf::from(&config.onnxruntime_lib)
         };
+        let frame_input = config.preprocess.in_graph(config.execution_provider);
+        let suffix = if frame_input { "_frame" } else { "" };
         Self {
             onnxruntime,
-            face_detector: dir.join("centerface_dyn.onnx"),
+            face_detector: dir.join(format!("centerface_dyn{suffix}.onnx")),
             face_embedder: dir.join("dlib_face_recognition_resnet_model_v1.onnx"),
-            palm_detector: dir.join(format!("palm_detection_{variant}.onnx")),
+            palm_detector: dir.join(format!("palm_detection_{variant}{suffix}.onnx")),
             hand_landmarker: dir.join(format!("hand_landmark_{variant}.onnx")),
-            person_detector: dir.join("nanodet_m_416.onnx"),
+            person_detector: dir.join(format!("nanodet_m_416{suffix}.onnx")),
+            frame_input,
         }
     }
 }
@@ -172,6 +178,7 @@ impl Vision {
             engine.model(&files.face_detector)?,
             config.face_input_size as usize,
             config.face_threshold,
+            files.frame_input,
         );
         let embedder = FaceEmbedder::new(engine.model(&files.face_embedder)?);
         let (palms, hands) = if config.hands {
@@ -179,6 +186,7 @@ impl Vision {
                 Some(PalmDetector::new(
                     engine.model(&files.palm_detector)?,
                     config.palm_threshold,
+                    files.frame_input,
                 )),
                 Some(HandLandmarker::new(
                     engine.model(&files.hand_landmarker)?,
@@ -192,6 +200,7 @@ impl Vision {
             Some(PersonDetector::new(
                 engine.model(&files.person_detector)?,
                 config.person_threshold,
+                files.frame_input,
             ))
         } else {
             None
