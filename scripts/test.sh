@@ -30,3 +30,6 @@ cargo build --release --workspace --bins --quiet
 echo "test: cargo test"
 # Release: end-to-end tests measure frame rates, and JPEG work is slow unoptimised.
 cargo test --release --workspace
+# The GPU build's fallback: ONNX Runtime here has no CUDA provider to register. (--workspace
+# keeps the other crates' features, so only ort and mm-inference rebuild.)
+cargo test --release --workspace --features mm-inference/cuda --test inference_gpu_fallback

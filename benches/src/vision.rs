@@ -150,7 +150,7 @@ pub async fn run(quick: bool, models_only: bool) -> anyhow::Result<VisionResults
         ..InferenceConfig::default()
     };
     let threads = config.threads as usize;
-    let files = ModelFiles::of(&config);
+    let files = ModelFiles::of(&config, config.execution_provider);
     let pixels = frame()?;
     let view = RgbView::new(&pixels, WIDTH, HEIGHT)?;
     let engine = Engine::load(&files.onnxruntime, config.execution_provider, threads)?;

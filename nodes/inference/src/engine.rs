@@ -4,10 +4,11 @@ use crate::image::{Normalize, Placement, RgbView};
 use mm_runtime::config::ExecutionProvider;
 use ort::environment::Environment;
 use ort::logging::LogLevel;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::Session;
 use ort::session::SessionInputValue;
 use ort::value::{Tensor, TensorRef};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -55,6 +56,8 @@ pub struct Engine {
     environment: Environment,
     provider: ExecutionProvider,
     threads: usize,
+    /// Set when the GPU provider could not start once: later models go straight to the CPU.
+    gpu_failed: Cell<bool>,
 }
 
 impl Engine {
@@ -101,12 +104,18 @@ impl Engine {
             environment,
             provider,
             threads,
+            gpu_failed: Cell::new(false),
         })
     }
 
-    /// The execution provider sessions ask for.
+    /// The execution provider models get: the configured one, or the CPU once a GPU provider
+    /// failed to start.
     pub fn provider(&self) -> ExecutionProvider {
-        self.provider
+        if self.gpu_failed.get() {
+            ExecutionProvider::Cpu
+        } else {
+            self.provider
+        }
     }
 
     /// Loads the model at `path`.
@@ -118,7 +127,7 @@ impl Engine {
         if !path.exists() {
             return Err(model_error("no such file".into()));
         }
-        let session = self.session(path).map_err(|e| model_error(e.to_string()))?;
+        let (session, on_gpu) = self.session(path).map_err(|e| model_error(e.to_string()))?;
         let input = session
             .inputs()
             .first()
@@ -132,16 +141,39 @@ impl Engine {
             session,
             name,
             input,
+            on_gpu,
         })
     }
 
-    fn session(&self, path: &Path) -> ort::Result<Session> {
-        let builder = Session::builder(&self.environment)?
+    /// A session for `path` and whether it runs on the GPU. A GPU provider that cannot start
+    /// (no `cuda` feature, a CPU-only ONNX Runtime, no CUDA libraries or device) is reported
+    /// once, and every model then runs on the CPU.
+    fn session(&self, path: &Path) -> ort::Result<(Session, bool)> {
+        if self.provider() != ExecutionProvider::Cpu {
+            let gpu_session = self.builder().and_then(|builder| {
+                crate::accelerator::with_gpu_provider(builder, self.provider)?
+                    .commit_from_file(path)
+            });
+            match gpu_session {
+                Ok(session) => return Ok((session, true)),
+                Err(error) => {
+                    tracing::warn!(
+                        provider = ?self.provider,
+                        %error,
+                        "the GPU provider cannot start: models run on the CPU"
+                    );
+                    self.gpu_failed.set(true);
+                }
+            }
+        }
+        Ok((self.builder()?.commit_from_file(path)?, false))
+    }
+
+    fn builder(&self) -> ort::Result<SessionBuilder> {
+        Ok(Session::builder(&self.environment)?
             .with_optimization_level(GraphOptimizationLevel::All)?
             .with_intra_threads(self.threads)?
-            .with_inter_threads(1)?;
-        let mut builder = crate::accelerator::with_provider(builder, self.provider)?;
-        builder.commit_from_file(path)
+            .with_inter_threads(1)?)
     }
 }
 
@@ -183,12 +215,18 @@ pub struct Model {
     session: Session,
     name: String,
     input: String,
+    on_gpu: bool,
 }
 
 impl Model {
     /// The model's file stem, e.g. `centerface_dyn`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether the model runs on a GPU execution provider.
+    pub fn on_gpu(&self) -> bool {
+        self.on_gpu
     }
 
     /// A failure of this model, e.g. in its pre-processing.
@@ -223,7 +261,7 @@ impl Model {
         decode: impl FnOnce(&Outputs<'_>) -> Result<R, EngineError>,
     ) -> Result<R, EngineError> {
         let shape = vec![frame.height(), frame.width(), 3];
-        let pixels = frame_tensor(frame, shape).map_err(|e| self.error(e))?;
+        let pixels = frame_tensor(frame, shape, self.on_gpu).map_err(|e| self.error(e))?;
         let small = |e: ort::Error| self.error(e);
         let sizes = Tensor::from_array(([4usize], placement.sizes().to_vec())).map_err(small)?;
         let pads = Tensor::from_array(([8usize], placement.pads().to_vec())).map_err(small)?;
@@ -275,10 +313,14 @@ impl Model {
 }
 
 /// The frame as a uint8 `[H, W, 3]` tensor, borrowed where it lies: the registered GPU mapping
-/// when the view has one, else the host bytes.
-fn frame_tensor<'a>(frame: &RgbView<'a>, shape: Vec<usize>) -> ort::Result<SessionInputValue<'a>> {
+/// when the view has one and the model runs `on_gpu`, else the host bytes.
+fn frame_tensor<'a>(
+    frame: &RgbView<'a>,
+    shape: Vec<usize>,
+    #[cfg_attr(not(feature = "cuda"), allow(unused_variables))] on_gpu: bool,
+) -> ort::Result<SessionInputValue<'a>> {
     #[cfg(feature = "cuda")]
-    if let Some(address) = frame.device_address() {
+    if let Some(address) = frame.device_address().filter(|_| on_gpu) {
         use ort::memory::{AllocationDevice, AllocatorType, MemoryInfo, MemoryType};
         use ort::value::{Shape, TensorRefMut};
         let info = MemoryInfo::new(

@@ -54,7 +54,7 @@ async fn serve(
         .bus
         .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
     #[cfg(feature = "cuda")]
-    let mut pinned = pin_frames(&node);
+    let mut pinned = pin_frames(&vision);
     let detections = node
         .bus
         .message_publisher::<Detections>(Stream::Detections)?;
@@ -66,7 +66,7 @@ async fn serve(
     node.status.set_input(Stream::FramesRaw.suffix());
     node.status.set_detail(&format!(
         "{:?}, hands {}, persons {}",
-        node.config.inference.execution_provider,
+        vision.provider(),
         node.config.inference.hands,
         node.config.inference.persons
     ));
@@ -160,12 +160,11 @@ async fn serve(
     Ok(())
 }
 
-/// The CUDA registration of frame segments, when a GPU provider is configured and the driver
-/// loads.
+/// The CUDA registration of frame segments, when the models run on a GPU provider and the
+/// driver loads.
 #[cfg(feature = "cuda")]
-fn pin_frames(node: &NodeContext) -> Option<mm_inference::cuda::PinnedFrames> {
-    use mm_runtime::config::ExecutionProvider;
-    if node.config.inference.execution_provider == ExecutionProvider::Cpu {
+fn pin_frames(vision: &Vision) -> Option<mm_inference::cuda::PinnedFrames> {
+    if !vision.on_gpu() {
         return None;
     }
     match mm_inference::cuda::PinnedFrames::load() {

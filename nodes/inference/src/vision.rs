@@ -11,7 +11,7 @@ use crate::hand::{HandLandmarker, HandLandmarks};
 use crate::image::RgbView;
 use crate::palm::{HandRegion, PalmDetector};
 use crate::persons::{PersonBox, PersonDetector};
-use mm_runtime::config::{HandModel, InferenceConfig};
+use mm_runtime::config::{ExecutionProvider, HandModel, InferenceConfig};
 use mm_shm_schema::VisionTimings;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -124,8 +124,9 @@ pub struct ModelFiles {
 }
 
 impl ModelFiles {
-    /// The files of `config`.
-    pub fn of(config: &InferenceConfig) -> Self {
+    /// The files of `config` when its models run on `provider` (the engine's provider in use,
+    /// which decides the detectors' variant under `preprocess = auto`).
+    pub fn of(config: &InferenceConfig, provider: ExecutionProvider) -> Self {
         let dir = Path::new(&config.model_dir);
         let variant = match config.hand_model {
             HandModel::Full => "full",
@@ -136,7 +137,7 @@ impl ModelFiles {
         } else {
             PathBuf::from(&config.onnxruntime_lib)
         };
-        let frame_input = config.preprocess.in_graph(config.execution_provider);
+        let frame_input = config.preprocess.in_graph(provider);
         let suffix = if frame_input { "_frame" } else { "" };
         Self {
             onnxruntime,
@@ -161,26 +162,29 @@ pub struct Vision {
     config: InferenceConfig,
     tracked: Vec<HandRegion>,
     frames_since_palms: u32,
-    // Sessions keep ONNX Runtime's environment alive; the engine is kept for clarity.
-    _engine: Engine,
+    /// Which provider the models got; its sessions also keep ONNX Runtime's environment alive.
+    engine: Engine,
 }
 
 impl Vision {
     /// Loads ONNX Runtime and every model `config` enables.
     pub fn load(config: &InferenceConfig) -> Result<Self, EngineError> {
-        let files = ModelFiles::of(config);
+        let requested = ModelFiles::of(config, config.execution_provider);
         let engine = Engine::load(
-            &files.onnxruntime,
+            &requested.onnxruntime,
             config.execution_provider,
             config.threads as usize,
         )?;
+        // The embedder loads first: whether the GPU provider starts decides the detectors'
+        // files.
+        let embedder = FaceEmbedder::new(engine.model(&requested.face_embedder)?);
+        let files = ModelFiles::of(config, engine.provider());
         let faces = CenterFace::new(
             engine.model(&files.face_detector)?,
             config.face_input_size as usize,
             config.face_threshold,
             files.frame_input,
         );
-        let embedder = FaceEmbedder::new(engine.model(&files.face_embedder)?);
         let (palms, hands) = if config.hands {
             (
                 Some(PalmDetector::new(
@@ -215,8 +219,20 @@ impl Vision {
             config: config.clone(),
             tracked: Vec::new(),
             frames_since_palms: 0,
-            _engine: engine,
+            engine,
         })
+    }
+
+    /// The execution provider the models got: the configured one, or the CPU when a GPU
+    /// provider could not start.
+    pub fn provider(&self) -> ExecutionProvider {
+        self.engine.provider()
+    }
+
+    /// Whether every model runs on a GPU provider, so the frames are worth registering with
+    /// CUDA.
+    pub fn on_gpu(&self) -> bool {
+        self.provider() != ExecutionProvider::Cpu
     }
 
     /// The recognition gallery.
