@@ -72,6 +72,21 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     assert!(answer.faces_in_frame >= 1);
     let norm = answer.embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
     assert!((1.0..2.0).contains(&norm), "embedding norm {norm}");
+    // `mm-shm list` names both sides of the request-response service.
+    let list = Command::new(bin_dir().join("mm-shm"))
+        .args(["--camera", pipeline.camera(), "list", "--json"])
+        .output()
+        .unwrap();
+    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let service = bus.names().of(Stream::BestFace);
+    let entry = list["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == service && s["pattern"] == "request_response")
+        .unwrap_or_else(|| panic!("no {service} in {list}"));
+    assert_eq!(entry["payload"][0], "mm.v1.BestFaceRequest", "{entry}");
+    assert_eq!(entry["response"][0], "mm.v1.BestFaceResponse", "{entry}");
 
     // Enroll from another photo; the gallery update reaches inference over the bus.
     let gallery = bus

@@ -1,6 +1,7 @@
 //! `mm-shm list`: the camera's services and nodes.
 
 use iceoryx2::prelude::{ipc, CallbackProgression, Service};
+use iceoryx2::service::static_config::message_type_details::TypeDetail;
 use iceoryx2::service::static_config::messaging_pattern::MessagingPattern as StaticPattern;
 use mm_runtime::bus::{Bus, NodeEntry, PortCounts};
 use mm_shm_schema::Stream;
@@ -13,8 +14,11 @@ pub struct ServiceEntry {
     pub name: String,
     /// `publish_subscribe`, `event`, ...
     pub pattern: String,
-    /// Payload type name and size in bytes (per element for slices).
+    /// Payload type name and size in bytes (per element for slices; the request of a
+    /// request-response service).
     pub payload: Option<(String, usize)>,
+    /// Response type name and size in bytes (request-response services).
+    pub response: Option<(String, usize)>,
     /// User header type name and size in bytes.
     pub header: Option<(String, usize)>,
     /// Publishers connected (publish-subscribe services of ours only).
@@ -54,26 +58,32 @@ pub fn collect(bus: &Bus) -> anyhow::Result<Inventory> {
         if !name.starts_with(&prefix) {
             return CallbackProgression::Continue;
         }
-        let (pattern, payload, header) = match details.static_details.messaging_pattern() {
+        let type_of = |detail: &TypeDetail| Some((detail.type_name().to_string(), detail.size()));
+        let messaging_pattern = details.static_details.messaging_pattern();
+        let (pattern, payload, header, response) = match messaging_pattern {
             StaticPattern::PublishSubscribe(config) => {
                 let types = config.message_type_details();
                 (
                     "publish_subscribe",
-                    Some((types.payload.type_name().to_string(), types.payload.size())),
-                    Some((
-                        types.user_header.type_name().to_string(),
-                        types.user_header.size(),
-                    )),
+                    type_of(&types.payload),
+                    type_of(&types.user_header),
+                    None,
                 )
             }
-            StaticPattern::Event(_) => ("event", None, None),
-            StaticPattern::RequestResponse(_) => ("request_response", None, None),
-            _ => ("other", None, None),
+            StaticPattern::Event(_) => ("event", None, None, None),
+            StaticPattern::RequestResponse(config) => (
+                "request_response",
+                type_of(&config.request_message_type_details().payload),
+                None,
+                type_of(&config.response_message_type_details().payload),
+            ),
+            _ => ("other", None, None, None),
         };
         services.push(ServiceEntry {
             name,
             pattern: pattern.to_owned(),
             payload,
+            response,
             header,
             publishers: None,
             subscribers: None,
@@ -130,13 +140,21 @@ pub fn print(bus: &Bus, json: bool) -> anyhow::Result<()> {
         t.as_ref()
             .map_or("-".to_owned(), |(name, size)| format!("{name} ({size} B)"))
     };
+    let payload_text = |service: &ServiceEntry| match &service.response {
+        Some(_) => format!(
+            "{} -> {}",
+            type_text(&service.payload),
+            type_text(&service.response)
+        ),
+        None => type_text(&service.payload),
+    };
     let count = |c: Option<usize>| c.map_or("-".to_owned(), |c| c.to_string());
     for service in &inventory.services {
         println!(
             "{:<30} {:<18} {:<28} {:<24} {:>4} {:>4} {:>5}",
             service.name,
             service.pattern,
-            type_text(&service.payload),
+            payload_text(service),
             type_text(&service.header),
             count(service.publishers),
             count(service.subscribers),
