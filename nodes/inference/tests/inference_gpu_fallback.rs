@@ -6,13 +6,19 @@
 use mm_inference::embedding::distance;
 use mm_inference::geometry::iou;
 use mm_inference::image::RgbView;
-use mm_inference::oneshot::read_image;
+use mm_inference::oneshot::{read_image, StillImage};
 use mm_inference::{EmbedFaces, FrameVision, Vision};
 use mm_runtime::config::{ExecutionProvider, InferenceConfig, Preprocess};
 use std::path::{Path, PathBuf};
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A photo of `../shared/media`.
+fn photo(name: &str) -> StillImage {
+    let path = repository().join("../shared/media").join(name);
+    read_image(&path).unwrap_or_else(|e| panic!("{e}: ../shared/media beside the repository"))
 }
 
 fn config(provider: ExecutionProvider, preprocess: Preprocess) -> InferenceConfig {
@@ -43,8 +49,7 @@ fn assert_same_detections(expected: &FrameVision, got: &FrameVision) {
 
 #[test]
 fn a_gpu_provider_that_cannot_start_leaves_the_models_on_the_cpu() {
-    let photo = repository().join("../shared/media/obama.jpg");
-    let still = read_image(&photo).expect("../shared/media/obama.jpg beside the repository");
+    let still = photo("obama.jpg");
     let view = RgbView::new(&still.pixels, still.width, still.height).unwrap();
 
     let mut on_cpu = Vision::load(&config(ExecutionProvider::Cpu, Preprocess::Graph)).unwrap();
@@ -65,8 +70,7 @@ fn a_gpu_provider_that_cannot_start_leaves_the_models_on_the_cpu() {
 
 #[test]
 fn auto_preprocessing_follows_the_provider_the_models_got() {
-    let photo = repository().join("../shared/media/biden.jpg");
-    let still = read_image(&photo).expect("../shared/media/biden.jpg beside the repository");
+    let still = photo("biden.jpg");
     let view = RgbView::new(&still.pixels, still.width, still.height).unwrap();
 
     let mut on_cpu = Vision::load(&config(ExecutionProvider::Cpu, Preprocess::Cpu)).unwrap();
