@@ -101,6 +101,7 @@ fn parse_resolution(text: &str) -> anyhow::Result<(u32, u32)> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
+    mm_runtime::shutdown::end_on_closed_pipe();
     match Args::parse().command {
         Command::Latency {
             resolutions,

@@ -23,3 +23,14 @@ pub fn stop_signal() -> std::io::Result<impl std::future::Future<Output = StopSi
         }
     })
 }
+
+/// Lets a command-line tool end quietly when the reader of its output goes away (`mm-shm list
+/// | head`), as Unix tools do, instead of panicking in `println!`: Rust ignores SIGPIPE by
+/// default, which turns a closed pipe into a write error.
+pub fn end_on_closed_pipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: this restores the default disposition; no handler code is installed.
+    if let Err(error) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        tracing::debug!(%error, "SIGPIPE keeps Rust's disposition");
+    }
+}

@@ -1,7 +1,9 @@
 //! `mm-shm` against a live pipeline, as an operator runs it.
 
 use mm_e2e::{bin_dir, serial, Pipeline};
-use std::process::{Command, Output};
+use nix::sys::signal::Signal;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 fn mm_shm(camera: &str, args: &[&str]) -> Output {
@@ -58,6 +60,22 @@ async fn mm_shm_inspects_a_running_pipeline() {
     assert!(
         table.contains("frames/jpeg") && table.contains("mm.v1.JpegHeader"),
         "{table}"
+    );
+    // `mm-shm list | head -0`: a reader gone before the output ends the tool quietly.
+    let mut child = Command::new(bin_dir().join("mm-shm"))
+        .args(["--camera", &camera, "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let closed = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&closed.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        closed.status.signal(),
+        Some(Signal::SIGPIPE as i32),
+        "{closed:?}"
     );
 
     let hz = stdout_of(&mm_shm(&camera, &["hz", "frames/jpeg", "--seconds", "2"]));

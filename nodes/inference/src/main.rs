@@ -44,6 +44,7 @@ fn main() -> anyhow::Result<()> {
             json: _,
             embeddings,
         }) => {
+            mm_runtime::shutdown::end_on_closed_pipe();
             let config = mm_runtime::Config::load(cli.node.config_path().as_deref())?;
             mm_runtime::logging::init("warn");
             let mut vision = Vision::load(&config.inference).context("loading the models")?;

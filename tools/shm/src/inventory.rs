@@ -132,10 +132,6 @@ pub fn print(bus: &Bus, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&inventory)?);
         return Ok(());
     }
-    println!(
-        "{:<30} {:<18} {:<28} {:<24} {:>4} {:>4} {:>5}",
-        "SERVICE", "PATTERN", "PAYLOAD", "HEADER", "PUB", "SUB", "NODES"
-    );
     let type_text = |t: &Option<(String, usize)>| {
         t.as_ref()
             .map_or("-".to_owned(), |(name, size)| format!("{name} ({size} B)"))
@@ -149,16 +145,41 @@ pub fn print(bus: &Bus, json: bool) -> anyhow::Result<()> {
         None => type_text(&service.payload),
     };
     let count = |c: Option<usize>| c.map_or("-".to_owned(), |c| c.to_string());
-    for service in &inventory.services {
+    let header = [
+        "SERVICE", "PATTERN", "PAYLOAD", "HEADER", "PUB", "SUB", "NODES",
+    ]
+    .map(String::from);
+    let rows: Vec<[String; 7]> = std::iter::once(header)
+        .chain(inventory.services.iter().map(|service| {
+            [
+                service.name.clone(),
+                service.pattern.clone(),
+                payload_text(service),
+                type_text(&service.header),
+                count(service.publishers),
+                count(service.subscribers),
+                service.nodes.to_string(),
+            ]
+        }))
+        .collect();
+    // Columns as wide as their widest cell; the counts are right-aligned.
+    let widths: [usize; 7] = std::array::from_fn(|column| {
+        rows.iter()
+            .map(|row| row[column].chars().count())
+            .max()
+            .unwrap_or(0)
+    });
+    for row in &rows {
+        let [name, pattern, payload, header, publishers, subscribers, nodes] = row;
         println!(
-            "{:<30} {:<18} {:<28} {:<24} {:>4} {:>4} {:>5}",
-            service.name,
-            service.pattern,
-            payload_text(service),
-            type_text(&service.header),
-            count(service.publishers),
-            count(service.subscribers),
-            service.nodes
+            "{name:<w0$} {pattern:<w1$} {payload:<w2$} {header:<w3$} {publishers:>w4$} {subscribers:>w5$} {nodes:>w6$}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+            w5 = widths[5],
+            w6 = widths[6],
         );
     }
     println!();

@@ -86,6 +86,7 @@ fn parse_stream(camera: &CameraId, text: &str) -> anyhow::Result<Stream> {
 }
 
 fn main() -> ExitCode {
+    mm_runtime::shutdown::end_on_closed_pipe();
     match run() {
         Ok(code) => code,
         Err(error) => {
