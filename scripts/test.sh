@@ -25,8 +25,10 @@ echo "test: cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The GPU path must keep compiling although this machine has no GPU.
 cargo clippy -p mm-inference --features cuda --all-targets --quiet -- -D warnings
-echo "test: building release binaries"
-cargo build --release --workspace --bins --quiet
+echo "test: building release binaries and tests"
+# One build of binaries and tests together: built apart, the tests' dev-dependencies would
+# resolve shared crates with other features and rebuild half the workspace a second time.
+cargo build --release --workspace --bins --tests --quiet
 echo "test: cargo test"
 # Release: end-to-end tests measure frame rates, and JPEG work is slow unoptimised.
 cargo test --release --workspace
