@@ -224,11 +224,6 @@ impl Model {
         &self.name
     }
 
-    /// Whether the model runs on a GPU execution provider.
-    pub fn on_gpu(&self) -> bool {
-        self.on_gpu
-    }
-
     /// A failure of this model, e.g. in its pre-processing.
     pub fn error(&self, reason: impl std::fmt::Display) -> EngineError {
         EngineError::Run {

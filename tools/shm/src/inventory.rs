@@ -170,17 +170,16 @@ pub fn print(bus: &Bus, json: bool) -> anyhow::Result<()> {
             .unwrap_or(0)
     });
     for row in &rows {
-        let [name, pattern, payload, header, publishers, subscribers, nodes] = row;
-        println!(
-            "{name:<w0$} {pattern:<w1$} {payload:<w2$} {header:<w3$} {publishers:>w4$} {subscribers:>w5$} {nodes:>w6$}",
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-            w5 = widths[5],
-            w6 = widths[6],
-        );
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(column, (cell, width))| match column {
+                0..=3 => format!("{cell:<width$}"),
+                _ => format!("{cell:>width$}"),
+            })
+            .collect();
+        println!("{}", cells.join(" "));
     }
     println!();
     println!("{:<16} {:>8} {:<6}", "NODE", "PID", "STATE");
