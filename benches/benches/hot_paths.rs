@@ -3,7 +3,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mm_api::frame::JpegFrame;
-use mm_capture::photos::demo_photos;
+use mm_capture::scene_pictures::demo_pictures;
 use mm_capture::source::FrameSource;
 use mm_capture::synthetic::SyntheticSource;
 use mm_capture::v4l2::yuyv_to_rgb;
@@ -15,7 +15,7 @@ const SIZES: [(usize, usize); 2] = [(1280, 720), (1920, 1080)];
 /// The demo scene at `width` x `height`.
 fn synthetic(width: usize, height: usize) -> SyntheticSource {
     SyntheticSource::new(
-        demo_photos().expect("demo photos"),
+        demo_pictures().expect("demo pictures"),
         width as u32,
         height as u32,
         30,

@@ -46,6 +46,8 @@ const FRAME_SUBSCRIBER_BORROWED: usize = 2;
 /// Publishers per frame stream; two so a restarted capture can publish before the dead one is
 /// cleaned up.
 const FRAME_MAX_PUBLISHERS: usize = 2;
+/// Samples a publisher of slices may hold on loan at once.
+const SLICE_PUBLISHER_MAX_LOANED: usize = 2;
 /// Status messages queued per status subscriber: enough to hold the newest of every node.
 const STATUS_SUBSCRIBER_BUFFER: usize = 32;
 /// Nodes (each with a status publisher) a camera may run.
@@ -145,6 +147,18 @@ pub fn iceoryx_config(camera: &CameraId) -> Result<IoxConfig, BusError> {
         reason: format!("{e:?}"),
     })?;
     Ok(config)
+}
+
+/// Shared memory the frame segments of one camera take for frames of `frame_len` bytes: one
+/// data segment per publisher of `frames/raw`, `frames/composited` and `frames/jpeg` (sized
+/// for half a frame at first), each holding the samples iceoryx2 preallocates for every
+/// subscriber's queue and loans plus the publisher's own loans.
+pub fn frame_segments_bytes(frame_len: u64) -> u64 {
+    let samples = FRAME_MAX_SUBSCRIBERS * (FRAME_SUBSCRIBER_BUFFER + FRAME_SUBSCRIBER_BORROWED)
+        + SLICE_PUBLISHER_MAX_LOANED;
+    let per_publisher = samples as u64 * frame_len;
+    // raw + composited full frames, JPEG half a frame.
+    per_publisher * 2 + per_publisher / 2
 }
 
 /// The prefix of every file iceoryx2 creates for `camera` (in `/dev/shm` and its root folder).
@@ -264,7 +278,7 @@ impl Bus {
             .initial_max_slice_len(initial_max_len.max(1))
             .allocation_strategy(AllocationStrategy::PowerOfTwo)
             .backpressure_strategy(BackpressureStrategy::DiscardData)
-            .max_loaned_samples(2)
+            .max_loaned_samples(SLICE_PUBLISHER_MAX_LOANED)
             .create()
             .map_err(|e| port_error("publisher", &service_name, e))?;
         let notifier = self.notifier(&service_name)?;

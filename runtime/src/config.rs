@@ -20,6 +20,13 @@ pub const CONFIG_PATH_ENV: &str = "MM_CONFIG";
 /// Largest frame edge accepted (4K UHD width).
 const MAX_EDGE: u32 = 3840;
 
+/// Longest duration any `*_ms` key accepts (one day): every such value times 1 000 000 fits a
+/// `u64` of nanoseconds with room to add timestamps.
+pub const MAX_DURATION_MS: u64 = 86_400_000;
+
+/// The nodes `supervisor.nodes` may name: each is the binary `mm-<name>`.
+pub const KNOWN_NODES: [&str; 5] = ["capture", "inference", "overlay", "encode", "api"];
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -40,6 +47,8 @@ pub struct Config {
     pub api: ApiConfig,
     /// The supervisor.
     pub supervisor: SupervisorConfig,
+    /// The shared-memory bus.
+    pub bus: BusConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -92,7 +101,8 @@ pub struct CaptureConfig {
     pub device: String,
     /// V4L2: pixel format to negotiate.
     pub v4l2_format: V4l2FormatChoice,
-    /// V4L2: first delay before reopening a lost device, doubled up to 5 s.
+    /// V4L2: first delay before reopening a lost device, doubled after each failed attempt
+    /// up to 2 s (`mm_capture::v4l2::MAX_RECONNECT_DELAY`).
     pub reconnect_delay_ms: u64,
 }
 
@@ -127,6 +137,24 @@ pub struct ApiConfig {
     pub bind: String,
     /// `/api/health` turns 503 when no frame arrived for this long.
     pub health_timeout_ms: u64,
+    /// Most `/stream` viewers at once; one more gets 503.
+    pub max_viewers: u32,
+}
+
+/// `[bus]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// Shared memory (`/dev/shm`) the camera's frame segments may take, in MiB. The default
+    /// matches the `shm_size` of `docker/compose.yml`; a frame size needing more is refused at
+    /// start instead of failing later in iceoryx2.
+    pub max_shm_mb: u64,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        Self { max_shm_mb: 1024 }
+    }
 }
 
 /// `[supervisor]`.
@@ -166,6 +194,7 @@ impl Default for Config {
             privacy: PrivacyConfig::default(),
             api: ApiConfig::default(),
             supervisor: SupervisorConfig::default(),
+            bus: BusConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -203,6 +232,7 @@ impl Default for ApiConfig {
         Self {
             bind: "0.0.0.0:5002".to_owned(),
             health_timeout_ms: 2000,
+            max_viewers: 64,
         }
     }
 }
@@ -210,9 +240,7 @@ impl Default for ApiConfig {
 impl Default for SupervisorConfig {
     fn default() -> Self {
         Self {
-            nodes: ["capture", "inference", "overlay", "encode", "api"]
-                .map(str::to_owned)
-                .to_vec(),
+            nodes: KNOWN_NODES.map(str::to_owned).to_vec(),
             bin_dir: String::new(),
             restart_backoff_initial_ms: 250,
             restart_backoff_max_ms: 10_000,
@@ -264,6 +292,18 @@ pub enum ConfigError {
         value: String,
         /// The allowed range.
         reason: &'static str,
+    },
+    /// The frame size needs more shared memory than `bus.max_shm_mb` allows.
+    #[error("capture.width x capture.height = {width}x{height} needs {needed_mb} MiB of shared memory for its frame segments; bus.max_shm_mb allows {max_mb} (raise it with the container's shm_size, or lower the frame size)")]
+    SharedMemoryBudget {
+        /// Frame width.
+        width: u32,
+        /// Frame height.
+        height: u32,
+        /// What the frame segments need.
+        needed_mb: u64,
+        /// What is allowed.
+        max_mb: u64,
     },
 }
 
@@ -402,11 +442,12 @@ impl Config {
             ),
             ("inference.person_threshold", inference.person_threshold),
         ] {
+            // 0 would report every anchor of the detector as a hit.
             check(
-                (0.0..=1.0).contains(&value),
+                value > 0.0 && value <= 1.0,
                 key,
                 value.to_string(),
-                "must be 0..=1",
+                "must be in (0, 1]",
             )?;
         }
         check(
@@ -415,7 +456,112 @@ impl Config {
             inference.recognition_threshold.to_string(),
             "must be between 0 and 2 (Euclidean distance)",
         )?;
+        self.validate_durations()?;
+        self.validate_nodes()?;
+        self.validate_privacy()?;
+        self.validate_shared_memory()
+    }
+
+    /// Every `*_ms` key: at most [`MAX_DURATION_MS`], so converting it to nanoseconds cannot
+    /// overflow; back-offs, delays and timeouts also above zero (zero turns a retry into a busy
+    /// loop, or a timeout into a permanent failure).
+    fn validate_durations(&self) -> Result<(), ConfigError> {
+        let (capture, supervisor) = (&self.capture, &self.supervisor);
+        let positive = [
+            ("capture.reconnect_delay_ms", capture.reconnect_delay_ms),
+            ("encode.fallback_after_ms", self.encode.fallback_after_ms),
+            ("api.health_timeout_ms", self.api.health_timeout_ms),
+            (
+                "overlay.max_detection_age_ms",
+                self.overlay.max_detection_age_ms,
+            ),
+            (
+                "supervisor.restart_backoff_initial_ms",
+                supervisor.restart_backoff_initial_ms,
+            ),
+            (
+                "supervisor.restart_backoff_max_ms",
+                supervisor.restart_backoff_max_ms,
+            ),
+            ("supervisor.stop_timeout_ms", supervisor.stop_timeout_ms),
+        ];
+        let any = [
+            ("overlay.exact_wait_ms", self.overlay.exact_wait_ms),
+            (
+                "supervisor.restart_reset_after_ms",
+                supervisor.restart_reset_after_ms,
+            ),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(out_of_range(key, value, "must be above 0"));
+            }
+        }
+        for (key, value) in positive.into_iter().chain(any) {
+            if value > MAX_DURATION_MS {
+                return Err(out_of_range(
+                    key,
+                    value,
+                    "must be at most 86400000 (one day)",
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// `supervisor.nodes` names known nodes, each once.
+    fn validate_nodes(&self) -> Result<(), ConfigError> {
+        let nodes = &self.supervisor.nodes;
+        for (index, node) in nodes.iter().enumerate() {
+            if !KNOWN_NODES.contains(&node.as_str()) {
+                return Err(out_of_range(
+                    "supervisor.nodes",
+                    node,
+                    "unknown node (known: capture, inference, overlay, encode, api)",
+                ));
+            }
+            if nodes[..index].contains(node) {
+                return Err(out_of_range("supervisor.nodes", node, "named twice"));
+            }
+        }
+        Ok(())
+    }
+
+    /// A blurring camera never encodes the raw frames: they show every face.
+    fn validate_privacy(&self) -> Result<(), ConfigError> {
+        if self.privacy.blur_unknown_faces && self.encode.input == EncodeInput::Raw {
+            return Err(out_of_range(
+                "encode.input",
+                "raw",
+                "must be composited while privacy.blur_unknown_faces is true (raw frames show every face unblurred)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The frame segments fit `bus.max_shm_mb`.
+    fn validate_shared_memory(&self) -> Result<(), ConfigError> {
+        let (width, height) = (self.capture.width, self.capture.height);
+        let frame_len = mm_shm_schema::PixelFormat::Rgb24.frame_len(width, height) as u64;
+        let needed_mb = crate::bus::frame_segments_bytes(frame_len).div_ceil(1 << 20);
+        if needed_mb > self.bus.max_shm_mb {
+            return Err(ConfigError::SharedMemoryBudget {
+                width,
+                height,
+                needed_mb,
+                max_mb: self.bus.max_shm_mb,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A [`ConfigError::OutOfRange`] for `key`.
+fn out_of_range(key: &'static str, value: impl ToString, reason: &'static str) -> ConfigError {
+    ConfigError::OutOfRange {
+        key,
+        value: value.to_string(),
+        reason,
     }
 }
 
@@ -500,6 +646,66 @@ mod tests {
     fn a_malformed_override_is_a_clear_error() {
         let error = Config::parse("", None, env(&[("MM_CAPTURE_FPS", "fast")])).unwrap_err();
         assert!(error.to_string().contains("MM_CAPTURE_FPS"), "{error}");
+    }
+
+    /// The error of a config that must be refused, as text.
+    fn refused(text: &str) -> String {
+        Config::parse(text, None, env(&[]))
+            .expect_err("config accepted")
+            .to_string()
+    }
+
+    #[test]
+    fn config_that_would_misbehave_is_refused_naming_the_key() {
+        for (text, key) in [
+            (
+                "[supervisor]\nrestart_backoff_initial_ms = 0\n",
+                "supervisor.restart_backoff_initial_ms",
+            ),
+            (
+                "[capture]\nreconnect_delay_ms = 0\n",
+                "capture.reconnect_delay_ms",
+            ),
+            (
+                "[inference]\nface_threshold = 0.0\n",
+                "inference.face_threshold",
+            ),
+            (
+                "[inference]\nperson_threshold = 1.5\n",
+                "inference.person_threshold",
+            ),
+            (
+                "[supervisor]\nnodes = [\"capture\", \"camera\"]\n",
+                "supervisor.nodes",
+            ),
+            (
+                "[supervisor]\nnodes = [\"api\", \"api\"]\n",
+                "supervisor.nodes",
+            ),
+            (
+                "[api]\nhealth_timeout_ms = 20000000000000\n",
+                "api.health_timeout_ms",
+            ),
+            (
+                "[overlay]\nexact_wait_ms = 100000000000\n",
+                "overlay.exact_wait_ms",
+            ),
+            (
+                "[privacy]\nblur_unknown_faces = true\n[encode]\ninput = \"raw\"\n",
+                "encode.input",
+            ),
+            ("[capture]\nwidth = 3840\nheight = 2160\n", "bus.max_shm_mb"),
+        ] {
+            let error = refused(text);
+            assert!(error.contains(key), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_larger_budget_admits_larger_frames() {
+        let text = "[capture]\nwidth = 3840\nheight = 2160\n[bus]\nmax_shm_mb = 4096\n";
+        assert!(Config::parse(text, None, env(&[])).is_ok());
+        assert!(Config::parse("[capture]\nwidth = 1920\nheight = 1080\n", None, env(&[])).is_ok());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod bus;
 pub mod clock;
 pub mod config;
 mod env_override;
+pub mod instance_lock;
 pub mod logging;
 pub mod message;
 pub mod node;

@@ -2,6 +2,7 @@
 
 use crate::bus::{Bus, BusError};
 use crate::config::{Config, ConfigError, CONFIG_PATH_ENV};
+use crate::instance_lock::{InstanceLock, InstanceLockError};
 use crate::shutdown::StopSignal;
 use crate::status::StatusReporter;
 use crate::subscriber::RECEIVE_RETRY;
@@ -36,6 +37,9 @@ pub enum NodeStartError {
     /// The shared-memory bus could not be opened.
     #[error(transparent)]
     Bus(#[from] BusError),
+    /// This node already runs for this camera.
+    #[error(transparent)]
+    AlreadyRunning(#[from] InstanceLockError),
     /// The SIGTERM/SIGINT handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
@@ -51,6 +55,8 @@ pub struct NodeContext {
     pub bus: Bus,
     /// Publishes this node's status.
     pub status: StatusReporter,
+    /// Held while the node runs: no second instance of it starts for this camera.
+    _instance: InstanceLock,
 }
 
 /// What [`NodeContext::launch`] returns: the started node and the future that resolves when
@@ -76,7 +82,9 @@ impl NodeContext {
         let config = Config::load(args.config_path().as_deref())?;
         crate::logging::init(&config.log.level);
         let camera = config.camera().map_err(ConfigError::from)?;
-        let bus = Bus::open(&camera, &format!("mm-{name}"))?;
+        let node_name = format!("mm-{name}");
+        let instance = InstanceLock::acquire(&camera, &node_name)?;
+        let bus = Bus::open(&camera, &node_name)?;
         let cleanup = bus.cleanup_dead_nodes();
         if cleanup.cleanups > 0 || cleanup.failed_cleanups > 0 {
             tracing::info!(
@@ -96,6 +104,7 @@ impl NodeContext {
             config,
             bus,
             status,
+            _instance: instance,
         })
     }
 

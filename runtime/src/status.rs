@@ -19,6 +19,8 @@ pub struct StatusReporter {
     publisher: Publisher<Ipc, NodeStatus, ()>,
     status: NodeStatus,
     rate: RateMeter,
+    /// Working on a substitute for what was configured ([`StatusReporter::set_fallback`]).
+    fallback: bool,
 }
 
 impl StatusReporter {
@@ -37,6 +39,7 @@ impl StatusReporter {
             publisher,
             status,
             rate: RateMeter::new(FPS_WINDOW_NS),
+            fallback: false,
         }
     }
 
@@ -46,7 +49,23 @@ impl StatusReporter {
         self.rate.record(monotonic_ns());
         self.status.frames += 1;
         self.status.skipped = skipped_total;
-        self.status.state = NodeState::Running as u32;
+        self.status.state = self.working_state() as u32;
+    }
+
+    /// Reports, for as long as the node lives, that it works on a substitute for what was
+    /// configured, and why (`reason` becomes the detail); health then says `degraded`.
+    pub fn set_fallback(&mut self, reason: &str) {
+        self.fallback = true;
+        self.status.state = NodeState::Fallback as u32;
+        self.set_detail(reason);
+    }
+
+    fn working_state(&self) -> NodeState {
+        if self.fallback {
+            NodeState::Fallback
+        } else {
+            NodeState::Running
+        }
     }
 
     /// Records an error; the node reports itself degraded until the next processed frame.

@@ -15,6 +15,9 @@ pub enum NodeState {
     Degraded = 3,
     /// Shutting down in order.
     Stopping = 4,
+    /// Working, but on a substitute for what was configured (e.g. the synthetic scene because
+    /// the camera is missing); the detail says which.
+    Fallback = 5,
 }
 
 impl NodeState {
@@ -25,6 +28,7 @@ impl NodeState {
             NodeState::Running => "running",
             NodeState::Degraded => "degraded",
             NodeState::Stopping => "stopping",
+            NodeState::Fallback => "fallback",
         }
     }
 }
@@ -37,6 +41,7 @@ impl TryFrom<u32> for NodeState {
             2 => Ok(NodeState::Running),
             3 => Ok(NodeState::Degraded),
             4 => Ok(NodeState::Stopping),
+            5 => Ok(NodeState::Fallback),
             code => Err(crate::UnknownCode {
                 what: "node state",
                 code,

@@ -13,6 +13,7 @@ pub struct PipelineBuilder {
     config: String,
     nodes: &'static str,
     encode_input: &'static str,
+    camera_and_port: Option<(String, u16)>,
 }
 
 impl PipelineBuilder {
@@ -32,34 +33,36 @@ impl PipelineBuilder {
         self
     }
 
+    /// Runs as the camera of `other` (same camera id and API port), as a restart of the
+    /// system would.
+    pub fn same_camera_as(mut self, other: &Pipeline) -> Self {
+        self.camera_and_port = Some((other.camera.clone(), other.port));
+        self
+    }
+
     /// Writes the config and starts `mm-supervisor`.
     pub fn start(self) -> Pipeline {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let camera = format!("{}-{}", self.name, std::process::id());
-        let bin_dir = bin_dir();
+        let (camera, port) = self
+            .camera_and_port
+            .unwrap_or_else(|| (format!("{}-{}", self.name, std::process::id()), free_port()));
         let config_path = dir.path().join("mmoment.toml");
         std::fs::write(&config_path, &self.config).expect("write config");
-        // What every test needs goes through the environment, as a deployment would override
-        // a shared config file; the children inherit it.
-        let supervisor = Command::new(bin_dir.join("mm-supervisor"))
-            .arg("--config")
-            .arg(&config_path)
-            .env("MM_CAMERA_ID", &camera)
-            .env("MM_API_BIND", format!("127.0.0.1:{port}"))
-            .env("MM_SUPERVISOR_BIN_DIR", &bin_dir)
-            .env("MM_SUPERVISOR_NODES", self.nodes)
-            .env("MM_ENCODE_INPUT", self.encode_input)
-            .env("MM_INFERENCE_MODEL_DIR", model_dir())
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .expect("start mm-supervisor");
-        Pipeline {
-            supervisor: Some(supervisor),
+        let mut pipeline = Pipeline {
+            supervisor: None,
             camera,
             port,
+            config_path,
+            nodes: self.nodes,
+            encode_input: self.encode_input,
             _dir: dir,
-        }
+        };
+        let supervisor = pipeline
+            .command("mm-supervisor")
+            .spawn()
+            .expect("start mm-supervisor");
+        pipeline.supervisor = Some(supervisor);
+        pipeline
     }
 }
 
@@ -68,6 +71,9 @@ pub struct Pipeline {
     supervisor: Option<Child>,
     camera: String,
     port: u16,
+    config_path: PathBuf,
+    nodes: &'static str,
+    encode_input: &'static str,
     _dir: tempfile::TempDir,
 }
 
@@ -80,6 +86,35 @@ impl Pipeline {
             config: String::new(),
             nodes: "capture,encode,api",
             encode_input: "raw",
+            camera_and_port: None,
+        }
+    }
+
+    /// A command for `binary` (e.g. `mm-supervisor`, `mm-capture`) of this camera: its config
+    /// file and the environment every process of the pipeline gets. What every test needs goes
+    /// through the environment, as a deployment would override a shared config file; the
+    /// supervisor's children inherit it.
+    pub fn command(&self, binary: &str) -> Command {
+        let bin_dir = bin_dir();
+        let mut command = Command::new(bin_dir.join(binary));
+        command
+            .arg("--config")
+            .arg(&self.config_path)
+            .env("MM_CAMERA_ID", &self.camera)
+            .env("MM_API_BIND", format!("127.0.0.1:{}", self.port))
+            .env("MM_SUPERVISOR_BIN_DIR", &bin_dir)
+            .env("MM_SUPERVISOR_NODES", self.nodes)
+            .env("MM_ENCODE_INPUT", self.encode_input)
+            .env("MM_INFERENCE_MODEL_DIR", model_dir())
+            .env("RUST_LOG", "warn");
+        command
+    }
+
+    /// Kills the supervisor with SIGKILL (it gets no chance to stop its nodes) and reaps it.
+    pub fn kill_supervisor(&mut self) {
+        if let Some(mut supervisor) = self.supervisor.take() {
+            let _ = supervisor.kill();
+            let _ = supervisor.wait();
         }
     }
 

@@ -39,6 +39,29 @@ fn recognised_as<'a>(body: &'a Value, identity: &str) -> Option<&'a Value> {
         .find(|face| face["identity"] == identity)
 }
 
+/// `recognize` asked about the enrolled wallet.
+const ASK_ABOUT_OBAMA: &str = r#"{"wallet_address": "obama-wallet"}"#;
+
+/// For `span`, while a face is in view, `recognize` asked about the enrolled wallet neither
+/// says it is there nor counts or names any recognised face.
+async fn assert_presence_not_told(pipeline: &Pipeline, span: Duration) {
+    let started = Instant::now();
+    let mut answers = 0;
+    while started.elapsed() < span {
+        let (code, body) = post_json(pipeline, "/api/face/recognize", ASK_ABOUT_OBAMA).await;
+        assert_eq!(code, 200);
+        if body["detected_faces"].as_u64().unwrap_or(0) > 0 {
+            answers += 1;
+            assert_eq!(body["wallet_recognized"], false, "{body}");
+            assert_eq!(body["recognized_faces"], 0, "{body}");
+            assert_eq!(body["recognized_data"], serde_json::json!({}), "{body}");
+            assert!(body["faces"][0]["identity"].is_null(), "{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answers > 0, "no face in view to ask about");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     let _serial = serial().await;
@@ -100,19 +123,9 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
         ))
         .unwrap();
 
-    // Recognised, but the owner has not allowed labels: counted, never named.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (code, body) = post_json(&pipeline, "/api/face/recognize", "{}").await;
-        assert_eq!(code, 200);
-        if body["recognized_faces"].as_u64() == Some(1) {
-            assert_eq!(body["recognized_data"], serde_json::json!({}));
-            assert!(body["faces"][0]["identity"].is_null());
-            break;
-        }
-        assert!(Instant::now() < deadline, "never recognised: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // In view and enrolled, but the owner has not allowed labels: nobody learns that the
+    // face is recognised, not even by asking about that wallet.
+    assert_presence_not_told(&pipeline, Duration::from_secs(4)).await;
 
     // The owner turns face visualisation on: the name appears, with its distance.
     let labels_on_ns = monotonic_ns();
@@ -131,6 +144,16 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     assert_eq!(face["display_name"], "Obama");
     let distance = face["distance"].as_f64().unwrap();
     assert!(distance < 0.6, "distance {distance}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, body) = post_json(&pipeline, "/api/face/recognize", ASK_ABOUT_OBAMA).await;
+        if body["wallet_recognized"] == true {
+            assert_eq!(body["recognized_faces"], 1, "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the owner is not told: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // ... and the stream draws that face green.
     let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
@@ -155,6 +178,16 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
             break;
         }
     }
+
+    // Labels off again: recognised still, but no longer told.
+    let (code, _) = post_json(
+        &pipeline,
+        "/api/visualization/face",
+        r#"{"enabled": false, "wallet_address": "obama-wallet"}"#,
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_presence_not_told(&pipeline, Duration::from_secs(3)).await;
 
     // Removing the identity from the gallery ends the recognition.
     gallery

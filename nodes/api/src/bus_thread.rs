@@ -12,10 +12,11 @@ use mm_shm_schema::{Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch, Notify};
 
-/// Status requests that may wait at once; more are refused rather than queued without bound.
-const STATUS_REQUEST_QUEUE: usize = 64;
+/// Longest a handler waits for the bus thread to refresh the node statuses before it takes
+/// the previous snapshot.
+const REFRESH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What the bus knows about the nodes.
 #[derive(Debug, Clone, Default)]
@@ -24,20 +25,29 @@ pub struct NodeStatuses {
     pub statuses: BTreeMap<String, NodeStatus>,
     /// iceoryx2 node names (`mm-capture`, ...) whose process is alive.
     pub alive: BTreeSet<String>,
+    /// False until the bus thread refreshed them once.
+    pub known: bool,
 }
 
-/// Asks the bus thread for the newest status of every node.
+/// The node statuses as the bus thread last read them, refreshed on demand. Any number of
+/// handlers asking at once cause one refresh: the request is a single coalescing wake-up, not
+/// a queue that could fill up and make a node look down.
 #[derive(Debug, Clone)]
-pub struct StatusRequests {
-    sender: mpsc::Sender<oneshot::Sender<NodeStatuses>>,
+pub struct StatusView {
+    snapshot: watch::Receiver<Arc<NodeStatuses>>,
+    wanted: Arc<Notify>,
 }
 
-impl StatusRequests {
-    /// The statuses, or none when the bus thread is gone or overloaded.
-    pub async fn fetch(&self) -> Option<NodeStatuses> {
-        let (reply, answer) = oneshot::channel();
-        self.sender.try_send(reply).ok()?;
-        answer.await.ok()
+impl StatusView {
+    /// Statuses read after this call, or the newest snapshot if the bus thread does not answer
+    /// within [`REFRESH_WAIT`] (or is gone).
+    pub async fn fresh(&self) -> Arc<NodeStatuses> {
+        let mut snapshot = self.snapshot.clone();
+        snapshot.mark_unchanged();
+        self.wanted.notify_one();
+        let _ = tokio::time::timeout(REFRESH_WAIT, snapshot.changed()).await;
+        let statuses = snapshot.borrow().clone();
+        statuses
     }
 }
 
@@ -45,9 +55,22 @@ impl StatusRequests {
 pub struct BusThread {
     stop: watch::Sender<bool>,
     handle: JoinHandle<()>,
+    ended: Option<oneshot::Receiver<()>>,
 }
 
 impl BusThread {
+    /// Resolves when the thread ends for any reason, a panic included (its end-of-life
+    /// sender is dropped as it unwinds). Resolves at once when asked a second time.
+    pub fn ended(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let ended = self.ended.take();
+        async move {
+            if let Some(ended) = ended {
+                // Nothing is ever sent: the sender's drop is the signal.
+                let _ = ended.await;
+            }
+        }
+    }
+
     /// Asks the thread to stop and waits for it.
     pub fn stop(self) {
         // The thread holds the receiver until it exits; a failed send means it already did.
@@ -73,13 +96,20 @@ pub fn spawn(
     broadcast: FrameBroadcast,
     stats: Arc<Mutex<FrameStats>>,
     vision: VisionChannels,
-) -> anyhow::Result<(BusThread, StatusRequests)> {
+) -> anyhow::Result<(BusThread, StatusView)> {
     let (stop, stop_rx) = watch::channel(false);
-    let (requests, request_rx) = mpsc::channel(STATUS_REQUEST_QUEUE);
+    let (statuses, snapshot) = watch::channel(Arc::new(NodeStatuses::default()));
+    let wanted = Arc::new(Notify::new());
+    let status_view = StatusView {
+        snapshot,
+        wanted: wanted.clone(),
+    };
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let (end_of_life, ended) = oneshot::channel::<()>();
     let handle = std::thread::Builder::new()
         .name("mm-api-bus".to_owned())
         .spawn(move || {
+            let _end_of_life = end_of_life;
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -95,7 +125,8 @@ pub fn spawn(
                 match ports {
                     Ok(ports) => {
                         let _ = ready_tx.send(Ok(()));
-                        run(ports, broadcast, stats, vision, stop_rx, request_rx).await;
+                        let refresh = StatusRefresh { statuses, wanted };
+                        run(ports, broadcast, stats, vision, stop_rx, refresh).await;
                     }
                     Err(error) => {
                         let _ = ready_tx.send(Err(error));
@@ -107,9 +138,19 @@ pub fn spawn(
         .recv()
         .map_err(|_| anyhow::anyhow!("bus thread ended during start-up"))??;
     Ok((
-        BusThread { stop, handle },
-        StatusRequests { sender: requests },
+        BusThread {
+            stop,
+            handle,
+            ended: Some(ended),
+        },
+        status_view,
     ))
+}
+
+/// The bus thread's side of [`StatusView`].
+struct StatusRefresh {
+    statuses: watch::Sender<Arc<NodeStatuses>>,
+    wanted: Arc<Notify>,
 }
 
 struct Ports {
@@ -148,7 +189,7 @@ async fn run(
     stats: Arc<Mutex<FrameStats>>,
     mut vision: VisionChannels,
     mut stop: watch::Receiver<bool>,
-    mut requests: mpsc::Receiver<oneshot::Sender<NodeStatuses>>,
+    refresh: StatusRefresh,
 ) {
     let mut status_tick = tokio::time::interval(STATUS_PERIOD);
     // The overlay (and a restarted one, through history) starts from the current policy.
@@ -178,13 +219,13 @@ async fn run(
                 ports.node.status.set_detail(&format!("{} viewers", broadcast.viewers()));
                 ports.node.status.publish();
             }
-            Some(reply) = requests.recv() => {
-                // The handler may have given up waiting; nothing to do then.
-                let statuses = NodeStatuses {
+            () = refresh.wanted.notified() => {
+                let snapshot = NodeStatuses {
                     statuses: ports.board.refresh().clone(),
                     alive: ports.node.bus.alive_node_names(),
+                    known: true,
                 };
-                let _ = reply.send(statuses);
+                refresh.statuses.send_replace(Arc::new(snapshot));
             }
             received = ports.jpegs.next() => match received {
                 Ok(sample) => {

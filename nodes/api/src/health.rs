@@ -2,7 +2,7 @@
 
 use crate::bus_thread::NodeStatuses;
 use crate::stats::FrameStats;
-use mm_shm_schema::NodeStatus;
+use mm_shm_schema::{NodeState, NodeStatus};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,9 +39,10 @@ pub struct NodeHealth {
 /// The `/api/health` body.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HealthReport {
-    /// `ok` when frames flow, else `error`.
+    /// `ok` when frames flow; `degraded` when they flow from a substitute for what was
+    /// configured (the synthetic scene for a missing camera); else `error`.
     pub status: &'static str,
-    /// Why the status is `error`; null when ok.
+    /// Why the status is not `ok`; null when ok.
     pub reason: Option<String>,
     /// `synthetic`, `file`, `v4l2`, or null before the first frame.
     pub source: Option<&'static str>,
@@ -97,7 +98,9 @@ pub fn health_report(inputs: HealthInputs<'_>) -> HealthReport {
         }
         Some(_) => {}
     }
-    if !reasons.is_empty() {
+    if !reasons.is_empty() && !inputs.nodes.known {
+        reasons.push("node statuses not read yet".to_owned());
+    } else if !reasons.is_empty() {
         for node in ["capture", "encode"] {
             match nodes.get(node) {
                 Some(health) if health.alive => {
@@ -109,8 +112,24 @@ pub fn health_report(inputs: HealthInputs<'_>) -> HealthReport {
             }
         }
     }
+    let status = if !reasons.is_empty() {
+        "error"
+    } else {
+        // Frames flow, but a node stands in for what was configured (no camera: the
+        // synthetic scene): not a plain ok.
+        reasons = nodes
+            .iter()
+            .filter(|(_, health)| health.alive && health.state == NodeState::Fallback.name())
+            .map(|(name, health)| format!("{name}: {}", health.detail))
+            .collect();
+        if reasons.is_empty() {
+            "ok"
+        } else {
+            "degraded"
+        }
+    };
     HealthReport {
-        status: if reasons.is_empty() { "ok" } else { "error" },
+        status,
         reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         source: inputs.stats.source_kind().map(|kind| kind.name()),
         fps: round2(f64::from(inputs.stats.fps(now))),
@@ -169,6 +188,7 @@ mod tests {
                 .map(|&(name, at)| (name.to_owned(), node(name, at)))
                 .collect(),
             alive: alive.iter().map(|name| format!("mm-{name}")).collect(),
+            known: true,
         }
     }
 
@@ -233,6 +253,21 @@ mod tests {
         let report = report(&mut stats, &nodes, 12_500_000_000);
         assert!(!report.nodes["capture"].alive);
         assert!(report.reason.unwrap().contains("capture node is down"));
+    }
+
+    #[test]
+    fn a_substitute_source_is_degraded_with_its_reason() {
+        let mut stats = FrameStats::default();
+        for i in 0..30 {
+            stats.record(header(), 10 * SECOND + i * SECOND / 30, 0);
+        }
+        let mut nodes = statuses(&[("capture", 11 * SECOND)], &["capture"]);
+        let capture = nodes.statuses.get_mut("capture").unwrap();
+        capture.state = NodeState::Fallback as u32;
+        capture.detail = FixedStr::new("auto: no camera at /dev/video0, synthetic scene");
+        let report = report(&mut stats, &nodes, 11 * SECOND);
+        assert_eq!(report.status, "degraded");
+        assert!(report.reason.unwrap().contains("no camera at /dev/video0"));
     }
 
     #[test]

@@ -33,7 +33,9 @@ fn main() -> anyhow::Result<()> {
             detections: detections_tx,
             policy: policy_rx,
         };
-        let (bus, statuses) = bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision)?;
+        let (mut bus, statuses) =
+            bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision)?;
+        let bus_ended = bus.ended();
         let state = AppState {
             detections,
             visualization: Arc::new(Mutex::new(visualization)),
@@ -48,17 +50,28 @@ fn main() -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {bind}"))?;
         tracing::info!(%bind, "serving");
+        // Without its bus thread the API serves no frames and stale health: it ends, so that
+        // the supervisor restarts it, instead of answering as if all were well.
+        let (bus_lost_tx, bus_lost) = tokio::sync::oneshot::channel();
         warp::serve(routes::routes(state))
             .incoming(listener)
             .graceful(async move {
-                let signal = stop.await;
-                tracing::info!(?signal, "stopping");
+                tokio::select! {
+                    signal = stop => tracing::info!(?signal, "stopping"),
+                    () = bus_ended => {
+                        tracing::error!("the bus thread ended: stopping the API");
+                        let _ = bus_lost_tx.send(());
+                    }
+                }
                 broadcast.close();
             })
             .run()
             .await;
         // The bus thread is stopped last so it can report the node as stopping.
         tokio::task::spawn_blocking(move || bus.stop()).await?;
+        if bus_lost.await.is_ok() {
+            anyhow::bail!("the bus thread ended unexpectedly");
+        }
         anyhow::Ok(())
     })
 }

@@ -79,7 +79,14 @@ fn index() -> warp::reply::Response {
 
 /// `GET /stream`: `multipart/x-mixed-replace; boundary=frame`, one part per new JPEG.
 fn stream(state: AppState) -> warp::reply::Response {
-    let mut response = warp::reply::stream(state.broadcast.viewer_stream()).into_response();
+    let max_viewers = state.config.api.max_viewers as usize;
+    let Some(parts) = state.broadcast.viewer_stream_within(max_viewers) else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("too many viewers: /stream serves at most {max_viewers} at once"),
+        );
+    };
+    let mut response = warp::reply::stream(parts).into_response();
     let headers = response.headers_mut();
     let content_type = format!("multipart/x-mixed-replace; boundary={BOUNDARY}");
     if let Ok(value) = HeaderValue::from_str(&content_type) {
@@ -97,7 +104,7 @@ fn stream(state: AppState) -> warp::reply::Response {
 
 /// `GET /api/health` (and `/health`): 200 while frames flow, else 503 with the reason.
 async fn health(state: AppState) -> warp::reply::Response {
-    let nodes = state.statuses.fetch().await.unwrap_or_default();
+    let nodes = state.statuses.fresh().await;
     let report = {
         let Ok(mut stats) = state.stats.lock() else {
             return json_error(
@@ -115,7 +122,7 @@ async fn health(state: AppState) -> warp::reply::Response {
             nodes: &nodes,
         })
     };
-    let code = if report.status == "ok" {
+    let code = if report.status != "error" {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

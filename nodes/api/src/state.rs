@@ -1,6 +1,6 @@
 //! What every HTTP handler shares.
 
-use crate::bus_thread::StatusRequests;
+use crate::bus_thread::StatusView;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
 use crate::vision_routes::LatestDetections;
@@ -19,7 +19,7 @@ pub struct AppState {
     /// Counters over received frames (short critical sections only).
     pub stats: Arc<Mutex<FrameStats>>,
     /// Node statuses, from the bus thread.
-    pub statuses: StatusRequests,
+    pub statuses: StatusView,
     /// When the API started (CLOCK_MONOTONIC ns).
     pub started_ns: u64,
     /// The newest detections from inference.

@@ -59,6 +59,22 @@ impl FrameBroadcast {
     pub fn viewer_stream(
         &self,
     ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + Sync + 'static {
+        self.stream_for(ViewerCount::new(self.viewers.clone()))
+    }
+
+    /// Like [`FrameBroadcast::viewer_stream`] while fewer than `max_viewers` watch; `None`
+    /// when that many already do (checked and counted in one atomic step).
+    pub fn viewer_stream_within(
+        &self,
+        max_viewers: usize,
+    ) -> Option<impl Stream<Item = Result<Bytes, Infallible>> + Send + Sync + 'static> {
+        ViewerCount::within(self.viewers.clone(), max_viewers).map(|count| self.stream_for(count))
+    }
+
+    fn stream_for(
+        &self,
+        count: ViewerCount,
+    ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + Sync + 'static {
         let mut receiver = self.sender.subscribe();
         // The current frame counts as new for a viewer that just connected.
         receiver.mark_changed();
@@ -66,7 +82,7 @@ impl FrameBroadcast {
             receiver,
             closed: self.closed.subscribe(),
             last_sent: None,
-            _count: ViewerCount::new(self.viewers.clone()),
+            _count: count,
         };
         futures_util::stream::unfold(state, |mut state| async move {
             loop {
@@ -105,6 +121,16 @@ impl ViewerCount {
     fn new(count: Arc<AtomicUsize>) -> Self {
         count.fetch_add(1, Ordering::Relaxed);
         Self(count)
+    }
+
+    /// Counts one more viewer unless `max` already watch.
+    fn within(count: Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < max).then_some(now + 1)
+            })
+            .ok()?;
+        Some(Self(count))
     }
 }
 
@@ -184,5 +210,17 @@ mod tests {
         assert_eq!(broadcast.viewers(), 1);
         drop(viewer);
         assert_eq!(broadcast.viewers(), 0);
+    }
+
+    #[tokio::test]
+    async fn viewers_beyond_the_cap_are_refused_until_one_leaves() {
+        let broadcast = FrameBroadcast::new();
+        let first = broadcast.viewer_stream_within(2).expect("first viewer");
+        let second = broadcast.viewer_stream_within(2).expect("second viewer");
+        assert!(broadcast.viewer_stream_within(2).is_none());
+        assert_eq!(broadcast.viewers(), 2);
+        drop(first);
+        assert!(broadcast.viewer_stream_within(2).is_some());
+        drop(second);
     }
 }

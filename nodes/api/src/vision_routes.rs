@@ -235,10 +235,15 @@ fn recognize_reply(
     let _ = &request.session_id;
     let detections = &received.detections;
     let faces = public_faces(detections, state);
+    // Whether an enrolled person is in view is theirs to tell: only identities that turned
+    // face visualisation on for themselves are counted or reported; for any other wallet the
+    // answer is false whether or not it is in view, so the route cannot be used to track
+    // people.
+    let policy = *state.policy.borrow();
     let recognised = detections
         .faces()
         .iter()
-        .filter(|f| f.recognised().is_some())
+        .filter(|f| f.recognised().is_some_and(|id| policy.may_label(id)))
         .count();
     let mut recognised_data = serde_json::Map::new();
     for face in &faces {
@@ -251,13 +256,17 @@ fn recognize_reply(
             );
         }
     }
-    let wallet_match = request.wallet_address.as_deref().and_then(|wallet| {
-        detections
-            .faces()
-            .iter()
-            .find(|f| f.recognised() == Some(wallet))
-            .map(|f| 1.0 - f.distance as f64)
-    });
+    let wallet_match = request
+        .wallet_address
+        .as_deref()
+        .filter(|wallet| policy.may_label(wallet))
+        .and_then(|wallet| {
+            detections
+                .faces()
+                .iter()
+                .find(|f| f.recognised() == Some(wallet))
+                .map(|f| 1.0 - f.distance as f64)
+        });
     let mut body = json!({
         "success": true,
         "detected_faces": faces.len(),

@@ -7,6 +7,7 @@
 
 use mm_shm_schema::{IdentityId, OverlayPolicy, MAX_LABELLED_IDENTITIES};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// One client's visualisation settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,10 +27,17 @@ pub enum ClientKey {
     Address(String),
 }
 
-/// Every client's settings.
+/// Most clients whose settings are kept: without sessions anyone can add one, so the map is
+/// bounded; the least recently changed setting makes room for a new client.
+pub const MAX_CLIENTS: usize = 256;
+/// A setting nobody changed for this long is forgotten.
+pub const SETTING_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Every client's settings, bounded in number ([`MAX_CLIENTS`]) and age
+/// ([`SETTING_LIFETIME`]).
 #[derive(Debug, Default)]
 pub struct Visualization {
-    clients: BTreeMap<ClientKey, ClientVisualization>,
+    clients: BTreeMap<ClientKey, (ClientVisualization, Instant)>,
     revision: u64,
 }
 
@@ -40,14 +48,54 @@ impl Visualization {
         client: ClientKey,
         change: impl FnOnce(&mut ClientVisualization),
     ) -> OverlayPolicy {
-        change(self.clients.entry(client).or_default());
+        self.set_at(Instant::now(), client, change)
+    }
+
+    /// [`Visualization::set`] at time `now`.
+    fn set_at(
+        &mut self,
+        now: Instant,
+        client: ClientKey,
+        change: impl FnOnce(&mut ClientVisualization),
+    ) -> OverlayPolicy {
+        self.clients
+            .retain(|_, (_, changed)| now.duration_since(*changed) < SETTING_LIFETIME);
+        if !self.clients.contains_key(&client) && self.clients.len() >= MAX_CLIENTS {
+            let oldest = self
+                .clients
+                .iter()
+                .min_by_key(|(_, (_, changed))| *changed)
+                .map(|(key, _)| key.clone());
+            if let Some(oldest) = oldest {
+                self.clients.remove(&oldest);
+            }
+        }
+        let (settings, changed) = self
+            .clients
+            .entry(client)
+            .or_insert((ClientVisualization::default(), now));
+        change(settings);
+        *changed = now;
         self.revision += 1;
         self.policy()
     }
 
     /// A client's settings.
     pub fn of(&self, client: &ClientKey) -> ClientVisualization {
-        self.clients.get(client).copied().unwrap_or_default()
+        self.clients
+            .get(client)
+            .map(|(settings, _)| *settings)
+            .unwrap_or_default()
+    }
+
+    /// How many clients have settings.
+    pub fn len(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Whether no client has settings.
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
     }
 
     /// What the overlay may draw: face boxes always (anonymous, no names); hand skeletons when
@@ -56,11 +104,11 @@ impl Visualization {
         let mut policy = OverlayPolicy {
             revision: self.revision,
             faces: 1,
-            gestures: u8::from(self.clients.values().any(|c| c.gestures)),
+            gestures: u8::from(self.clients.values().any(|(c, _)| c.gestures)),
             ..OverlayPolicy::default()
         };
         let labelled = self.clients.iter().filter_map(|(key, settings)| match key {
-            ClientKey::Identity(identity) if settings.faces => Some(identity),
+            ClientKey::Identity(identity) if settings.0.faces => Some(identity),
             _ => None,
         });
         for (slot, identity) in policy.labelled.iter_mut().zip(labelled) {
@@ -102,5 +150,38 @@ mod tests {
             visualization.set(viewer, |c| c.gestures = false).gestures,
             0
         );
+    }
+
+    #[test]
+    fn the_settings_are_bounded_in_number_and_age() {
+        let mut visualization = Visualization::default();
+        let start = Instant::now();
+        for i in 0..MAX_CLIENTS + 10 {
+            let at = start + Duration::from_millis(i as u64);
+            visualization.set_at(
+                at,
+                ClientKey::Address(format!("10.0.{}.{}", i / 256, i % 256)),
+                |c| c.gestures = true,
+            );
+        }
+        assert_eq!(visualization.len(), MAX_CLIENTS);
+        // The oldest made room; the newest is kept.
+        assert!(
+            !visualization
+                .of(&ClientKey::Address("10.0.0.0".into()))
+                .gestures
+        );
+        assert!(
+            visualization
+                .of(&ClientKey::Address("10.0.1.9".into()))
+                .gestures
+        );
+        let later = start + SETTING_LIFETIME + Duration::from_secs(1);
+        let policy = visualization.set_at(later, ClientKey::Identity("alice".into()), |c| {
+            c.faces = true
+        });
+        assert_eq!(visualization.len(), 1);
+        assert_eq!(policy.gestures, 0);
+        assert!(policy.may_label("alice"));
     }
 }

@@ -1,7 +1,7 @@
 //! The capture node: frame sources that write straight into loaned shared-memory frames.
 
 pub mod file;
-pub mod photos;
+pub mod scene_pictures;
 pub mod select;
 pub mod source;
 pub mod synthetic;

@@ -17,7 +17,12 @@ async fn main() -> anyhow::Result<()> {
     let selected = select::open_source(&node.config.capture).context("opening the frame source")?;
     let mut source = selected.source;
     tracing::info!(source = %selected.reason, "frame source ready");
-    node.status.set_detail(&selected.reason);
+    if selected.fallback {
+        tracing::warn!(source = %selected.reason, "no camera: serving a substitute");
+        node.status.set_fallback(&selected.reason);
+    } else {
+        node.status.set_detail(&selected.reason);
+    }
 
     let (width, height) = (node.config.capture.width, node.config.capture.height);
     let publisher = node.bus.slice_publisher::<FrameHeader>(
@@ -31,6 +36,9 @@ async fn main() -> anyhow::Result<()> {
     let mut sequence = monotonic_ns() / 1_000_000;
 
     loop {
+        // A lost camera is reopened after a growing delay, waited out here so that a stop
+        // request or a status tick is never held up by it.
+        let retry_delay = source.retry_delay();
         tokio::select! {
             biased;
             signal = &mut stop => {
@@ -41,7 +49,8 @@ async fn main() -> anyhow::Result<()> {
                 node.status.publish();
                 continue;
             }
-            () = pacer.wait() => {}
+            () = tokio::time::sleep(retry_delay), if !retry_delay.is_zero() => {}
+            () = pacer.wait(), if retry_delay.is_zero() => {}
         }
         match capture_one(source.as_mut(), &publisher, sequence) {
             Ok(()) => {

@@ -1,7 +1,7 @@
 //! Opening the source the configuration asks for.
 
 use crate::file::FileSource;
-use crate::photos::{demo_photos, folder_photos};
+use crate::scene_pictures::{demo_pictures, folder_pictures};
 use crate::source::{FrameSource, SourceError};
 use crate::synthetic::SyntheticSource;
 use crate::v4l2::{V4l2Source, V4lOpener, Wanted};
@@ -15,6 +15,8 @@ pub struct Selected {
     pub source: Box<dyn FrameSource>,
     /// Why this source, for logs and health.
     pub reason: String,
+    /// Whether it stands in for the camera the configuration wanted (`auto` without one).
+    pub fallback: bool,
 }
 
 /// Opens the configured source. `auto` picks V4L2 when the device node exists, else the
@@ -24,6 +26,7 @@ pub fn open_source(config: &CaptureConfig) -> Result<Selected, SourceError> {
         SourceChoice::Synthetic => Ok(Selected {
             source: Box::new(synthetic(config)?),
             reason: "synthetic (configured)".to_owned(),
+            fallback: false,
         }),
         SourceChoice::File => {
             if config.file_path.is_empty() {
@@ -41,32 +44,39 @@ pub fn open_source(config: &CaptureConfig) -> Result<Selected, SourceError> {
             Ok(Selected {
                 source: Box::new(source),
                 reason: format!("file {} (configured)", config.file_path),
+                fallback: false,
             })
         }
         SourceChoice::V4l2 => Ok(Selected {
             source: Box::new(v4l2(config)),
             reason: format!("v4l2 {} (configured)", config.device),
+            fallback: false,
         }),
         SourceChoice::Auto if Path::new(&config.device).exists() => Ok(Selected {
             source: Box::new(v4l2(config)),
             reason: format!("auto: found {}, v4l2", config.device),
+            fallback: false,
         }),
         SourceChoice::Auto => Ok(Selected {
             source: Box::new(synthetic(config)?),
-            reason: format!("auto: no {}, synthetic", config.device),
+            reason: format!("auto: no camera at {}, synthetic scene", config.device),
+            fallback: true,
         }),
     }
 }
 
 fn synthetic(config: &CaptureConfig) -> Result<SyntheticSource, SourceError> {
-    let photos = if config.photos_dir.is_empty() {
-        demo_photos()?
+    let pictures = if config.photos_dir.is_empty() {
+        demo_pictures()?
     } else {
-        folder_photos(Path::new(&config.photos_dir))?
+        folder_pictures(Path::new(&config.photos_dir))?
     };
-    let names: Vec<&str> = photos.iter().map(|photo| photo.name.as_str()).collect();
-    tracing::info!(photos = ?names, "synthetic scene");
-    SyntheticSource::new(photos, config.width, config.height, config.fps)
+    let names: Vec<&str> = pictures
+        .iter()
+        .map(|picture| picture.name.as_str())
+        .collect();
+    tracing::info!(pictures = ?names, "synthetic scene");
+    SyntheticSource::new(pictures, config.width, config.height, config.fps)
 }
 
 fn v4l2(config: &CaptureConfig) -> V4l2Source<V4lOpener> {

@@ -45,6 +45,13 @@ pub trait FrameSource {
     /// How the capture loop should pace calls to `fill`.
     fn pacing(&self) -> Pacing;
 
+    /// How long the capture loop must wait before calling [`FrameSource::ready`] again: a
+    /// lost device is reopened with growing delays, waited out by the loop without blocking
+    /// it. Zero (the default) for sources that are always ready.
+    fn retry_delay(&self) -> Duration {
+        Duration::ZERO
+    }
+
     /// Makes sure the source can deliver — opens or reopens a device — before the capture
     /// loop loans a frame of [`FrameSource::size`]. Sources that are always ready keep the
     /// default.

@@ -2,7 +2,8 @@
 //!
 //! With `input = "composited"` it encodes the overlay's frames, and falls back to the raw
 //! frames while none arrived for `fallback_after_ms` (overlay down or restarting), so the
-//! stream never stops because of the overlay.
+//! stream never stops because of the overlay — unless `privacy.blur_unknown_faces` is on: a
+//! raw frame would show every face, so then nothing is sent until the overlay is back.
 
 use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
@@ -94,6 +95,12 @@ async fn main() -> anyhow::Result<()> {
         .set_detail(&format!("{} q{quality}", preferred.suffix()));
     tracing::info!(input = preferred.suffix(), quality, "encoding");
 
+    // Raw frames show every face: a blurring camera withholds them instead of falling back.
+    let fallback = if node.config.privacy.blur_unknown_faces {
+        Fallback::Withhold
+    } else {
+        Fallback::RawFrames
+    };
     let mut last_composited: Option<Instant> = None;
     let mut on_fallback = false;
     let mut status_tick = interval(STATUS_PERIOD);
@@ -122,12 +129,23 @@ async fn main() -> anyhow::Result<()> {
                 Ok(sample) => {
                     let overlay_silent = composited.is_some()
                         && last_composited.is_none_or(|at| at.elapsed() >= fallback_after);
-                    if composited.is_none() || overlay_silent {
-                        if composited.is_some() && !on_fallback {
-                            on_fallback = true;
-                            tracing::warn!("no composited frames: encoding raw frames");
-                            node.status.set_input(Stream::FramesRaw.suffix());
+                    if composited.is_some() && overlay_silent && !on_fallback {
+                        on_fallback = true;
+                        match fallback {
+                            Fallback::RawFrames => {
+                                tracing::warn!("no composited frames: encoding raw frames");
+                                node.status.set_input(Stream::FramesRaw.suffix());
+                            }
+                            Fallback::Withhold => {
+                                tracing::warn!("no composited frames: withholding frames (privacy.blur_unknown_faces)");
+                                node.status.set_input("none");
+                                node.status.record_error(&WITHHELD);
+                            }
                         }
+                    }
+                    let encode_raw = composited.is_none()
+                        || (overlay_silent && fallback == Fallback::RawFrames);
+                    if encode_raw {
                         let skipped = raw.skipped();
                         encoder.encode(sample, &mut node.status, skipped);
                     }
@@ -139,6 +157,19 @@ async fn main() -> anyhow::Result<()> {
     node.status.stopping();
     Ok(())
 }
+
+/// What encode does while the overlay is silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fallback {
+    /// Encode the raw frames, so the stream never stops because of the overlay.
+    RawFrames,
+    /// Send nothing: the raw frames would show faces that must be blurred.
+    Withhold,
+}
+
+/// The status error while frames are withheld.
+const WITHHELD: &str =
+    "withholding frames: the overlay is silent and privacy.blur_unknown_faces is on";
 
 /// The next composited frame, or never when encode reads raw frames only.
 async fn next_frame(

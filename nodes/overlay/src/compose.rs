@@ -14,6 +14,16 @@ pub const SKELETON: Rgb = [255, 210, 0];
 const WHITE: Rgb = [255, 255, 255];
 const BLACK: Rgb = [0, 0, 0];
 
+/// Added on every side of a face box (as a share of its width and height) before the face is
+/// pixelated: the face has moved between the frame inference saw and the frame drawn on, and
+/// detector boxes hug the face.
+const BLUR_MARGIN: f32 = 0.25;
+/// Blocks across the shorter side of a concealed frame: coarse enough that no face detector
+/// finds a face in it (checked with CenterFace in `tests/tests/privacy_fail_closed.rs`).
+const CONCEAL_BLOCKS: i32 = 12;
+/// What a concealed frame says, so an operator knows why the picture is blurred.
+const CONCEAL_NOTICE: &str = "PRIVACY BLUR: FACES NOT LOCATED";
+
 /// Bones of the MediaPipe hand: thumb, each finger, and the palm.
 const BONES: [(usize, usize); 21] = [
     (0, 1),
@@ -92,13 +102,20 @@ pub fn draw(
             canvas.stroke_rect(map_box(person.bbox), scale, PERSON);
         }
     }
+    // Pixelation follows the privacy setting alone, never the visualisation policy: a face
+    // is hidden even before the API published any policy, or with face boxes turned off.
+    if options.blur_unknown_faces {
+        for face in detections.faces() {
+            if face_label(face, policy).is_none() {
+                let bbox = with_margin(map_box(face.bbox), BLUR_MARGIN);
+                canvas.pixelate(bbox, (((bbox[2] - bbox[0]) / 8.0) as i32).max(4));
+            }
+        }
+    }
     if policy.faces != 0 {
         for face in detections.faces() {
             let bbox = map_box(face.bbox);
             let label = face_label(face, policy);
-            if label.is_none() && options.blur_unknown_faces {
-                canvas.pixelate(bbox, (((bbox[2] - bbox[0]) / 8.0) as i32).max(4));
-            }
             let color = if label.is_some() { RECOGNISED } else { UNKNOWN };
             // At least 3 px: JPEG keeps colour at half resolution, so a 2-px line loses it.
             canvas.stroke_rect(bbox, (2 * scale).max(3), color);
@@ -128,6 +145,35 @@ pub fn draw(
             }
         }
     }
+}
+
+/// Pixelates the whole frame into coarse blocks and says why: what a blurring camera sends
+/// when it does not know fresh where the faces are (inference stalled, crashed or still
+/// loading). No face can be recognised, or even found, in it.
+pub fn conceal(canvas: &mut Canvas<'_>) {
+    let (width, height) = (canvas.width(), canvas.height());
+    let block = (width.min(height) / CONCEAL_BLOCKS).max(8);
+    canvas.pixelate([0.0, 0.0, width as f32, height as f32], block);
+    let scale = scale_for(canvas);
+    let pad = 2 * scale;
+    let text_width = Canvas::text_width(CONCEAL_NOTICE, scale);
+    let left = ((width - text_width) / 2).max(0);
+    let top = height - Canvas::text_height(scale) - 4 * pad;
+    canvas.fill_rect(
+        left - pad,
+        top - pad,
+        left + text_width + pad,
+        top + Canvas::text_height(scale) + pad,
+        BLACK,
+    );
+    canvas.text(left, top, CONCEAL_NOTICE, scale, WHITE);
+}
+
+/// `bbox` grown by `share` of its width and height on every side.
+fn with_margin(bbox: [f32; 4], share: f32) -> [f32; 4] {
+    let dx = (bbox[2] - bbox[0]) * share;
+    let dy = (bbox[3] - bbox[1]) * share;
+    [bbox[0] - dx, bbox[1] - dy, bbox[2] + dx, bbox[3] + dy]
 }
 
 /// A filled label of `color` with `text` on it, just above the box (inside it at the top
@@ -205,6 +251,73 @@ mod tests {
         let mut canvas = Canvas::new(&mut pixels, 100, 100).unwrap();
         draw(&mut canvas, &one_face(""), &policy, OPTIONS);
         assert!(pixels.iter().all(|&b| b == 0));
+    }
+
+    /// A frame whose every pixel differs from its neighbours.
+    fn noise(width: usize, height: usize) -> Vec<u8> {
+        (0..width * height * 3)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn unknown_faces_are_pixelated_with_a_margin_even_with_boxes_off() {
+        let policy = OverlayPolicy {
+            faces: 0,
+            ..OverlayPolicy::default()
+        };
+        let options = DrawOptions {
+            blur_unknown_faces: true,
+            ..OPTIONS
+        };
+        let mut pixels = noise(100, 100);
+        let original = pixels.clone();
+        let mut canvas = Canvas::new(&mut pixels, 100, 100).unwrap();
+        draw(&mut canvas, &one_face(""), &policy, options);
+        // Box [20, 40, 60, 90] plus a quarter on each side: x 10..70, y 27..100.
+        let changed = |x: usize, y: usize| {
+            let at = (y * 100 + x) * 3;
+            pixels[at..at + 3] != original[at..at + 3]
+        };
+        let inside = (12..68).flat_map(|x| (30..98).map(move |y| (x, y)));
+        let unchanged = inside.filter(|&(x, y)| !changed(x, y)).count();
+        assert!(
+            unchanged < 200,
+            "{unchanged} pixels of the face left as they were"
+        );
+        assert!(
+            !changed(5, 5) && !changed(90, 10),
+            "pixels outside the face changed"
+        );
+    }
+
+    #[test]
+    fn a_recognised_face_that_may_be_labelled_is_not_pixelated() {
+        let options = DrawOptions {
+            blur_unknown_faces: true,
+            ..OPTIONS
+        };
+        let mut pixels = noise(100, 100);
+        let original = pixels.clone();
+        let mut canvas = Canvas::new(&mut pixels, 100, 100).unwrap();
+        draw(
+            &mut canvas,
+            &one_face("wallet-a"),
+            &allowing("wallet-a"),
+            options,
+        );
+        let at = (65 * 100 + 40) * 3;
+        assert_eq!(pixels[at..at + 3], original[at..at + 3]);
+    }
+
+    #[test]
+    fn a_concealed_frame_keeps_no_detail() {
+        let mut pixels = noise(320, 180);
+        let mut canvas = Canvas::new(&mut pixels, 320, 180).unwrap();
+        conceal(&mut canvas);
+        // Blocks of 15 px: two neighbours in one block have the same colour.
+        assert_eq!(canvas.pixel(1, 1), canvas.pixel(13, 13));
+        assert_eq!(canvas.pixel(16, 31), canvas.pixel(28, 43));
     }
 
     #[test]

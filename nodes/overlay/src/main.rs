@@ -2,7 +2,7 @@
 //! drawn on it. Never holds up capture: it reads the newest frame and skips the rest.
 
 use mm_overlay::canvas::Canvas;
-use mm_overlay::compose::{draw, DrawOptions};
+use mm_overlay::compose::{conceal, draw, DrawOptions};
 use mm_overlay::pairing::RecentDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::config::OverlayMode;
@@ -38,8 +38,10 @@ async fn main() -> anyhow::Result<()> {
     let mut recent = RecentDetections::new(config.max_detection_age_ms * 1_000_000);
     let mut policy = OverlayPolicy::default();
     node.status.set_input(Stream::FramesRaw.suffix());
+    // Until the first fresh detections a blurring overlay conceals every frame.
+    let mut concealing = options.blur_unknown_faces;
     node.status
-        .set_detail(&format!("{:?}", config.mode).to_lowercase());
+        .set_detail(&mode_detail(config.mode, concealing));
     let exact_wait = Duration::from_millis(config.exact_wait_ms);
 
     let mut last_detections: Option<Instant> = None;
@@ -57,14 +59,14 @@ async fn main() -> anyhow::Result<()> {
                     policy = batch.last().copied().unwrap_or(policy);
                     tracing::info!(revision = policy.revision, labelled = policy.labelled_count, gestures = policy.gestures, "overlay policy");
                 }
-                Err(error) => node.status.record_error(&error),
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
             batch = detections.next_batch() => match batch {
                 Ok(batch) => {
                     last_detections = Some(Instant::now());
                     batch.into_iter().for_each(|d| recent.push(d));
                 }
-                Err(error) => node.status.record_error(&error),
+                Err(error) => node.recover_from_receive_error(&error).await,
             },
             received = frames.next() => match received {
                 Ok(sample) => {
@@ -78,10 +80,26 @@ async fn main() -> anyhow::Result<()> {
                     {
                         last_detections = Some(Instant::now());
                     }
+                    let capture_ns = sample.user_header().capture_ns;
                     let chosen = match config.mode {
-                        OverlayMode::Latest => recent.latest_for(sample.user_header().capture_ns),
+                        OverlayMode::Latest => recent.latest_for(capture_ns),
+                        // A frame inference skipped has no detections of its own; a blurring
+                        // camera then uses the newest fresh ones rather than conceal it.
+                        OverlayMode::Exact if options.blur_unknown_faces => recent
+                            .exact(sequence)
+                            .or_else(|| recent.latest_for(capture_ns)),
                         OverlayMode::Exact => recent.exact(sequence),
                     };
+                    let concealed = options.blur_unknown_faces && chosen.is_none();
+                    if concealed != concealing {
+                        concealing = concealed;
+                        if concealed {
+                            tracing::warn!("no fresh detections: concealing whole frames");
+                        } else {
+                            tracing::info!("detections are fresh again: blurring unknown faces");
+                        }
+                        node.status.set_detail(&mode_detail(config.mode, concealed));
+                    }
                     match compose(&publisher, &sample, chosen, &policy, options) {
                         Ok(()) => node.status.record_frame(frames.skipped()),
                         Err(error) => {
@@ -96,6 +114,16 @@ async fn main() -> anyhow::Result<()> {
     }
     node.status.stopping();
     Ok(())
+}
+
+/// The overlay's status detail: its mode, and whether it conceals whole frames now.
+fn mode_detail(mode: OverlayMode, concealing: bool) -> String {
+    let mode = format!("{mode:?}").to_lowercase();
+    if concealing {
+        format!("{mode}, concealing frames: no fresh detections")
+    } else {
+        mode
+    }
 }
 
 /// `exact` mode: waits (at most `wait`) until frame `sequence`'s detections arrived or
@@ -133,7 +161,8 @@ enum ComposeError {
 }
 
 /// The one pass that writes pixels: the frame is copied into the loaned composited sample and
-/// the detections are drawn on the copy; the raw frame is never modified.
+/// the detections are drawn on the copy; the raw frame is never modified. Without fresh
+/// detections a blurring camera conceals the whole frame: it cannot know where the faces are.
 fn compose(
     publisher: &SlicePublisher<FrameHeader>,
     sample: &SliceSample<FrameHeader>,
@@ -147,7 +176,7 @@ fn compose(
     let (out_header, pixels) = loaned.parts_mut();
     *out_header = header;
     pixels.copy_from_slice(frame);
-    if let Some(detections) = detections {
+    if detections.is_some() || options.blur_unknown_faces {
         let mut canvas = Canvas::new(pixels, header.width as usize, header.height as usize).ok_or(
             ComposeError::Size {
                 len: frame.len(),
@@ -155,7 +184,10 @@ fn compose(
                 height: header.height,
             },
         )?;
-        draw(&mut canvas, detections, policy, options);
+        match detections {
+            Some(detections) => draw(&mut canvas, detections, policy, options),
+            None => conceal(&mut canvas),
+        }
     }
     out_header.stage_ns[Stage::Overlay as usize] = monotonic_ns();
     publisher.send(loaned)?;

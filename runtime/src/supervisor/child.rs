@@ -80,11 +80,32 @@ async fn stop_requested(stop: &mut watch::Receiver<bool>) {
 }
 
 fn spawn(spec: &ChildSpec, restarts: u32) -> std::io::Result<Child> {
-    Command::new(&spec.binary)
+    let supervisor = nix::unistd::getpid();
+    let mut command = Command::new(&spec.binary);
+    command
         .args(&spec.args)
         .env(RESTARTS_ENV, restarts.to_string())
-        .kill_on_drop(true)
-        .spawn()
+        .kill_on_drop(true);
+    // SAFETY: the closure runs in the forked child before exec and calls only async-signal-
+    // safe functions (prctl, getppid, kill); it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(move || die_with_parent(supervisor));
+    }
+    command.spawn()
+}
+
+/// In a forked child: asks the kernel for SIGKILL when the supervisor dies, however it dies
+/// (`kill -9` included), so no node outlives it. SIGKILL rather than SIGTERM: a node that is
+/// stuck must not stay orphaned either; what it leaves in shared memory is removed by the
+/// dead-node cleanup of whatever starts next. The parent-death signal belongs to the thread
+/// that forked, which is the supervisor's only (current-thread runtime) thread.
+fn die_with_parent(supervisor: nix::unistd::Pid) -> std::io::Result<()> {
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
+    // The supervisor may have died between fork and prctl: then nothing would signal us.
+    if nix::unistd::getppid() != supervisor {
+        kill(nix::unistd::getpid(), Signal::SIGKILL)?;
+    }
+    Ok(())
 }
 
 fn log_exit(name: &str, status: std::io::Result<ExitStatus>) {

@@ -9,6 +9,7 @@ pub use child::{ChildReport, ChildSpec};
 
 use crate::bus::Bus;
 use crate::config::Config;
+use crate::instance_lock::{InstanceLock, InstanceLockError};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,6 +32,12 @@ pub enum SupervisorError {
     /// No node is configured.
     #[error("supervisor.nodes is empty: nothing to run")]
     NoNodes,
+    /// A supervisor already runs this camera.
+    #[error(transparent)]
+    AlreadyRunning(#[from] InstanceLockError),
+    /// The camera id is unusable.
+    #[error(transparent)]
+    Camera(#[from] mm_shm_schema::InvalidCameraId),
 }
 
 /// Runs the nodes of one camera.
@@ -38,6 +45,8 @@ pub enum SupervisorError {
 pub struct Supervisor {
     config: Config,
     specs: Vec<ChildSpec>,
+    /// Held while the supervisor lives: one supervisor per camera.
+    _instance: InstanceLock,
 }
 
 impl Supervisor {
@@ -47,6 +56,7 @@ impl Supervisor {
         if sup.nodes.is_empty() {
             return Err(SupervisorError::NoNodes);
         }
+        let instance = InstanceLock::acquire(&config.camera()?, "mm-supervisor")?;
         let bin_dir = if sup.bin_dir.is_empty() {
             own_dir().map_err(SupervisorError::BinDir)?
         } else {
@@ -74,7 +84,11 @@ impl Supervisor {
                 })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { config, specs })
+        Ok(Self {
+            config,
+            specs,
+            _instance: instance,
+        })
     }
 
     /// Runs every node until `stop` resolves, then stops them all and returns what happened.

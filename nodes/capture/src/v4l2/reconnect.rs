@@ -6,10 +6,11 @@ use super::negotiate::{negotiate, Wanted};
 use crate::source::{FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::SourceKind;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Longest wait between two attempts to reopen a lost camera.
-const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+/// Longest wait between two attempts to reopen a lost camera (`capture.reconnect_delay_ms`
+/// is the first wait; each failure doubles it up to this).
+pub const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
 
 struct Streaming<C> {
     camera: C,
@@ -24,42 +25,31 @@ pub struct V4l2Source<O: CameraOpener> {
     wanted: Wanted,
     streaming: Option<Streaming<O::Camera>>,
     first_delay: Duration,
-    next_delay: Option<Duration>,
-    sleep: Box<dyn FnMut(Duration)>,
+    /// The wait asked for before the next attempt, and when it was asked for. The capture
+    /// loop waits it out asynchronously ([`FrameSource::retry_delay`]), so a stop request is
+    /// never held up by a reconnect.
+    backoff: Option<(Duration, Instant)>,
     opened: u32,
 }
 
 impl<O: CameraOpener> V4l2Source<O> {
     /// A source for the camera at `path`; it is opened on first use. After a failure the
-    /// next attempt waits `first_delay`, doubling up to 2 s.
+    /// next attempt waits `first_delay`, doubling up to [`MAX_RECONNECT_DELAY`].
     pub fn new(opener: O, path: &str, wanted: Wanted, first_delay: Duration) -> Self {
-        Self::with_sleep(
-            opener,
-            path,
-            wanted,
-            first_delay,
-            Box::new(std::thread::sleep),
-        )
-    }
-
-    /// Like [`V4l2Source::new`] with the function that waits between attempts (tests).
-    pub fn with_sleep(
-        opener: O,
-        path: &str,
-        wanted: Wanted,
-        first_delay: Duration,
-        sleep: Box<dyn FnMut(Duration)>,
-    ) -> Self {
         Self {
             opener,
             path: path.to_owned(),
             wanted,
             streaming: None,
             first_delay,
-            next_delay: None,
-            sleep,
+            backoff: None,
             opened: 0,
         }
+    }
+
+    /// The wait asked for before the next attempt to open the camera, if one failed.
+    pub fn backoff(&self) -> Option<Duration> {
+        self.backoff.map(|(delay, _)| delay)
     }
 
     /// How often the camera was opened successfully.
@@ -73,9 +63,6 @@ impl<O: CameraOpener> V4l2Source<O> {
     }
 
     fn connect(&mut self) -> Result<(), SourceError> {
-        if let Some(delay) = self.next_delay {
-            (self.sleep)(delay);
-        }
         match self.open_and_start() {
             Ok(streaming) => {
                 tracing::info!(
@@ -86,13 +73,13 @@ impl<O: CameraOpener> V4l2Source<O> {
                     "camera streaming"
                 );
                 self.streaming = Some(streaming);
-                self.next_delay = None;
+                self.backoff = None;
                 self.opened += 1;
                 Ok(())
             }
             Err(error) => {
-                let delay = self.next_delay.map_or(self.first_delay, |d| d * 2);
-                self.next_delay = Some(delay.min(MAX_RECONNECT_DELAY));
+                let delay = self.backoff().map_or(self.first_delay, |d| d * 2);
+                self.backoff = Some((delay.min(MAX_RECONNECT_DELAY), Instant::now()));
                 Err(error)
             }
         }
@@ -122,7 +109,7 @@ impl<O: CameraOpener> V4l2Source<O> {
     fn lose(&mut self, reason: String) -> SourceError {
         tracing::warn!(device = %self.path, %reason, "camera lost, will reopen");
         self.streaming = None;
-        self.next_delay = Some(self.first_delay);
+        self.backoff = Some((self.first_delay, Instant::now()));
         SourceError::Disconnected(reason)
     }
 }
@@ -141,6 +128,13 @@ impl<O: CameraOpener> FrameSource for V4l2Source<O> {
 
     fn pacing(&self) -> Pacing {
         Pacing::Device
+    }
+
+    fn retry_delay(&self) -> Duration {
+        match (&self.streaming, self.backoff) {
+            (None, Some((delay, since))) => delay.saturating_sub(since.elapsed()),
+            _ => Duration::ZERO,
+        }
     }
 
     fn ready(&mut self) -> Result<(), SourceError> {
@@ -237,10 +231,7 @@ mod tests {
         }
     }
 
-    fn source(
-        script: Vec<Option<u32>>,
-        sleeps: Rc<RefCell<Vec<Duration>>>,
-    ) -> V4l2Source<ScriptedOpener> {
+    fn source(script: Vec<Option<u32>>) -> V4l2Source<ScriptedOpener> {
         let wanted = Wanted {
             width: 4,
             height: 2,
@@ -250,31 +241,24 @@ mod tests {
         let opener = ScriptedOpener {
             script: Rc::new(RefCell::new(script)),
         };
-        V4l2Source::with_sleep(
-            opener,
-            "/dev/video9",
-            wanted,
-            Duration::from_millis(100),
-            Box::new(move |d| sleeps.borrow_mut().push(d)),
-        )
+        V4l2Source::new(opener, "/dev/video9", wanted, Duration::from_millis(100))
     }
 
     #[test]
     fn streams_converted_frames() {
-        let sleeps = Rc::new(RefCell::new(Vec::new()));
-        let mut source = source(vec![Some(5)], sleeps.clone());
+        let mut source = source(vec![Some(5)]);
         source.ready().unwrap();
         let mut frame = vec![0u8; 4 * 2 * 3];
         assert!(source.fill(&mut frame).unwrap() > 0);
         assert!(frame.iter().all(|&b| b == 255));
-        assert!(sleeps.borrow().is_empty());
+        assert_eq!(source.backoff(), None);
+        assert_eq!(source.retry_delay(), Duration::ZERO);
     }
 
     #[test]
     fn reopens_a_lost_camera_with_growing_delays() {
-        let sleeps = Rc::new(RefCell::new(Vec::new()));
         // First camera gives one frame and is unplugged; two opens fail; then it is back.
-        let mut source = source(vec![Some(1), None, None, Some(3)], sleeps.clone());
+        let mut source = source(vec![Some(1), None, None, Some(3)]);
         let mut frame = vec![0u8; 4 * 2 * 3];
         source.ready().unwrap();
         source.fill(&mut frame).unwrap();
@@ -282,22 +266,28 @@ mod tests {
             source.fill(&mut frame),
             Err(SourceError::Disconnected(_))
         ));
+        let mut delays = vec![source.backoff()];
+        // The capture loop waits this long, asynchronously, before the next attempt.
+        assert!(source.retry_delay() > Duration::from_millis(50));
         assert!(source.ready().is_err());
+        delays.push(source.backoff());
         assert!(source.ready().is_err());
+        delays.push(source.backoff());
         source.ready().unwrap();
         source.fill(&mut frame).unwrap();
         assert_eq!(source.times_opened(), 2);
-        let ms: Vec<u128> = sleeps.borrow().iter().map(Duration::as_millis).collect();
+        assert_eq!(source.backoff(), None);
+        let ms: Vec<u128> = delays.iter().map(|d| d.unwrap().as_millis()).collect();
         assert_eq!(ms, [100, 200, 400]);
     }
 
     #[test]
     fn the_delay_is_capped() {
-        let sleeps = Rc::new(RefCell::new(Vec::new()));
-        let mut source = source(vec![None; 8], sleeps.clone());
+        let mut source = source(vec![None; 8]);
         for _ in 0..8 {
             assert!(source.ready().is_err());
         }
-        assert_eq!(sleeps.borrow().last().copied(), Some(MAX_RECONNECT_DELAY));
+        assert_eq!(source.backoff(), Some(MAX_RECONNECT_DELAY));
+        assert!(source.retry_delay() <= MAX_RECONNECT_DELAY);
     }
 }

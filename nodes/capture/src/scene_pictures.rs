@@ -1,4 +1,4 @@
-//! The photos the synthetic scene shows: the built-in demo set or a folder of JPEGs.
+//! The pictures the synthetic scene shows: the built-in demo set or a folder of JPEGs.
 
 use crate::source::SourceError;
 use mm_codec::{decode_rgb, DecodedImage};
@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Public-domain portraits and a crowd (from `assets/demo`), compiled in so the demo works
 /// offline from any folder.
-const DEMO_PHOTOS: [(&str, &[u8]); 5] = [
+const DEMO_PICTURES: [(&str, &[u8]); 5] = [
     (
         "obama.jpg",
         include_bytes!("../../../assets/demo/obama.jpg"),
@@ -26,25 +26,25 @@ const DEMO_PHOTOS: [(&str, &[u8]); 5] = [
     ),
 ];
 
-/// A decoded photo and where it came from.
+/// A decoded picture and where it came from.
 #[derive(Debug, Clone)]
-pub struct Photo {
+pub struct Picture {
     /// File name, for logs.
     pub name: String,
     /// RGB24 pixels.
     pub image: DecodedImage,
 }
 
-/// Decodes the built-in demo photos.
-pub fn demo_photos() -> Result<Vec<Photo>, SourceError> {
-    DEMO_PHOTOS
+/// Decodes the built-in demo pictures.
+pub fn demo_pictures() -> Result<Vec<Picture>, SourceError> {
+    DEMO_PICTURES
         .iter()
         .map(|(name, jpeg)| decode(name, jpeg))
         .collect()
 }
 
 /// Decodes every `*.jpg` / `*.jpeg` in `dir`, in name order.
-pub fn folder_photos(dir: &Path) -> Result<Vec<Photo>, SourceError> {
+pub fn folder_pictures(dir: &Path) -> Result<Vec<Picture>, SourceError> {
     let open_error = |reason: String| SourceError::Open {
         source_name: format!("photo folder {}", dir.display()),
         reason,
@@ -79,12 +79,12 @@ pub fn folder_photos(dir: &Path) -> Result<Vec<Photo>, SourceError> {
         .collect()
 }
 
-fn decode(name: &str, jpeg: &[u8]) -> Result<Photo, SourceError> {
+fn decode(name: &str, jpeg: &[u8]) -> Result<Picture, SourceError> {
     let image = decode_rgb(jpeg).map_err(|e| SourceError::Open {
         source_name: format!("photo {name}"),
         reason: e.to_string(),
     })?;
-    Ok(Photo {
+    Ok(Picture {
         name: name.to_owned(),
         image,
     })
