@@ -42,6 +42,13 @@ fn recognised_as<'a>(body: &'a Value, identity: &str) -> Option<&'a Value> {
 /// `recognize` asked about the enrolled wallet.
 const ASK_ABOUT_OBAMA: &str = r#"{"wallet_address": "obama-wallet"}"#;
 
+/// The enrolled wallet turns face visualisation (its own name label) on or off.
+async fn set_obama_labels(pipeline: &Pipeline, enabled: bool) {
+    let body = format!(r#"{{"enabled": {enabled}, "wallet_address": "obama-wallet"}}"#);
+    let (code, _) = post_json(pipeline, "/api/visualization/face", &body).await;
+    assert_eq!(code, 200);
+}
+
 /// For `span`, while a face is in view, `recognize` asked about the enrolled wallet neither
 /// says it is there nor counts or names any recognised face.
 async fn assert_presence_not_told(pipeline: &Pipeline, span: Duration) {
@@ -129,13 +136,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
 
     // The owner turns face visualisation on: the name appears, with its distance.
     let labels_on_ns = monotonic_ns();
-    let (code, _) = post_json(
-        &pipeline,
-        "/api/visualization/face",
-        r#"{"enabled": true, "wallet_address": "obama-wallet"}"#,
-    )
-    .await;
-    assert_eq!(code, 200);
+    set_obama_labels(&pipeline, true).await;
     let body = detections_where(&pipeline, Duration::from_secs(15), |b| {
         recognised_as(b, "obama-wallet").is_some()
     })
@@ -180,13 +181,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     }
 
     // Labels off again: recognised still, but no longer told.
-    let (code, _) = post_json(
-        &pipeline,
-        "/api/visualization/face",
-        r#"{"enabled": false, "wallet_address": "obama-wallet"}"#,
-    )
-    .await;
-    assert_eq!(code, 200);
+    set_obama_labels(&pipeline, false).await;
     assert_presence_not_told(&pipeline, Duration::from_secs(3)).await;
 
     // Removing the identity from the gallery ends the recognition.

@@ -253,6 +253,11 @@ mod tests {
         assert!(pixels.iter().all(|&b| b == 0));
     }
 
+    const BLURRING: DrawOptions = DrawOptions {
+        persons: false,
+        blur_unknown_faces: true,
+    };
+
     /// A frame whose every pixel differs from its neighbours.
     fn noise(width: usize, height: usize) -> Vec<u8> {
         (0..width * height * 3)
@@ -266,10 +271,7 @@ mod tests {
             faces: 0,
             ..OverlayPolicy::default()
         };
-        let options = DrawOptions {
-            blur_unknown_faces: true,
-            ..OPTIONS
-        };
+        let options = BLURRING;
         let mut pixels = noise(100, 100);
         let original = pixels.clone();
         let mut canvas = Canvas::new(&mut pixels, 100, 100).unwrap();
@@ -293,10 +295,7 @@ mod tests {
 
     #[test]
     fn a_recognised_face_that_may_be_labelled_is_not_pixelated() {
-        let options = DrawOptions {
-            blur_unknown_faces: true,
-            ..OPTIONS
-        };
+        let options = BLURRING;
         let mut pixels = noise(100, 100);
         let original = pixels.clone();
         let mut canvas = Canvas::new(&mut pixels, 100, 100).unwrap();
