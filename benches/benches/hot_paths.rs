@@ -1,6 +1,8 @@
 //! Criterion micro-benchmarks of the per-frame hot functions:
 //! `cargo bench -p mm-bench --bench hot_paths`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mm_api::frame::JpegFrame;
 use mm_capture::scene_pictures::demo_pictures;

@@ -2,10 +2,10 @@
 
 use crate::cpu::{per_node_cell, CpuWindow, NODES};
 use crate::percentiles::{summarize, Summary};
+use mm_bus::Bus;
 use mm_e2e::Pipeline;
-use mm_runtime::bus::Bus;
 use mm_runtime::clock::monotonic_ns;
-use mm_shm_schema::{CameraId, JpegHeader, Stage, Stream};
+use mm_shm_schema::{streams, CameraId, Stage};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -45,8 +45,11 @@ pub async fn run(width: u32, height: u32, fps: u32, seconds: f64) -> anyhow::Res
         ))
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(30)).await;
-    let bus = Bus::open(&CameraId::new(pipeline.camera())?, "mm-bench")?;
-    let mut jpegs = bus.slice_subscriber::<JpegHeader>(Stream::FramesJpeg)?;
+    let bus = Bus::open(
+        &CameraId::new(pipeline.camera())?,
+        &mm_shm_schema::node_name("bench"),
+    )?;
+    let mut jpegs = bus.slice_subscriber::<streams::FramesJpeg>()?;
     let pids: BTreeMap<String, u32> = NODES
         .iter()
         .map(|&node| (node.to_owned(), pipeline.node_pid(node)))

@@ -3,9 +3,9 @@
 
 use crate::gst_shm::GstSender;
 use crate::percentiles::{summarize, Summary};
-use mm_runtime::bus::Bus;
+use mm_bus::Bus;
 use mm_runtime::clock::monotonic_ns;
-use mm_shm_schema::{CameraId, FrameHeader, Stream};
+use mm_shm_schema::{streams, CameraId, FrameHeader};
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixListener;
@@ -134,7 +134,7 @@ impl Peer {
 struct Senders {
     /// The iceoryx2 node the publisher belongs to, kept for the publisher's lifetime.
     _bus: Bus,
-    publisher: mm_runtime::SlicePublisher<FrameHeader>,
+    publisher: mm_bus::SlicePublisher<FrameHeader>,
     socket: std::os::unix::net::UnixStream,
     gstreamer: GstSender,
     peers: Vec<(PeerKind, Peer)>,
@@ -155,8 +155,8 @@ impl Senders {
     async fn start(width: u32, height: u32) -> anyhow::Result<Self> {
         let len = width as usize * height as usize * 3;
         let camera = format!("bench-transport-{}", std::process::id());
-        let bus = Bus::open(&CameraId::new(&camera)?, "mm-bench")?;
-        let publisher = bus.slice_publisher::<FrameHeader>(Stream::FramesRaw, len)?;
+        let bus = Bus::open(&CameraId::new(&camera)?, &mm_shm_schema::node_name("bench"))?;
+        let publisher = bus.slice_publisher::<streams::FramesRaw>(len)?;
         let dir =
             std::env::temp_dir().join(format!("mm-bench-{}-{width}x{height}", std::process::id()));
         std::fs::create_dir_all(&dir)?;

@@ -5,9 +5,9 @@
 
 use crate::gst_shm::GstReceiver;
 use crate::transport::{Variant, SENTINEL};
-use mm_runtime::bus::Bus;
+use mm_bus::Bus;
 use mm_runtime::clock::monotonic_ns;
-use mm_shm_schema::{CameraId, FrameHeader, Stream};
+use mm_shm_schema::{streams, CameraId};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 
@@ -32,8 +32,11 @@ fn ack() -> anyhow::Result<()> {
 }
 
 async fn receive_shm(camera: &str) -> anyhow::Result<Vec<u64>> {
-    let bus = Bus::open(&CameraId::new(camera)?, "mm-bench-peer")?;
-    let mut frames = bus.slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let bus = Bus::open(
+        &CameraId::new(camera)?,
+        &mm_shm_schema::node_name("bench-peer"),
+    )?;
+    let mut frames = bus.slice_subscriber::<streams::FramesRaw>()?;
     // Tell the sender the subscriber is connected.
     ack()?;
     let mut latencies = Vec::new();

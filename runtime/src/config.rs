@@ -543,7 +543,7 @@ impl Config {
     fn validate_shared_memory(&self) -> Result<(), ConfigError> {
         let (width, height) = (self.capture.width, self.capture.height);
         let frame_len = mm_shm_schema::PixelFormat::Rgb24.frame_len(width, height) as u64;
-        let needed_mb = crate::bus::frame_segments_bytes(frame_len).div_ceil(1 << 20);
+        let needed_mb = mm_shm_schema::frame_segments_bytes(frame_len).div_ceil(1 << 20);
         if needed_mb > self.bus.max_shm_mb {
             return Err(ConfigError::SharedMemoryBudget {
                 width,

@@ -66,10 +66,8 @@ impl InstanceLock {
         camera: &CameraId,
         node: &str,
     ) -> Result<Self, InstanceLockError> {
-        let path = dir.join(format!(
-            "{}{node}.lock",
-            crate::bus::resource_prefix(camera)
-        ));
+        let prefix = mm_shm_schema::ServiceNames::new(camera.clone()).resource_prefix();
+        let path = dir.join(format!("{prefix}{node}.lock"));
         let io_error = |source| InstanceLockError::Io {
             path: path.clone(),
             source,

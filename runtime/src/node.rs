@@ -1,11 +1,10 @@
 //! Start-up every node binary shares: arguments, config, logging, bus, dead-node cleanup.
 
-use crate::bus::{Bus, BusError};
 use crate::config::{Config, ConfigError, CONFIG_PATH_ENV};
 use crate::instance_lock::{InstanceLock, InstanceLockError};
 use crate::shutdown::StopSignal;
 use crate::status::StatusReporter;
-use crate::subscriber::RECEIVE_RETRY;
+use mm_bus::{Bus, BusError, RECEIVE_RETRY};
 use std::path::PathBuf;
 
 /// Environment variable through which the supervisor tells a node how often it was restarted.
@@ -82,7 +81,7 @@ impl NodeContext {
         let config = Config::load(args.config_path().as_deref())?;
         crate::logging::init(&config.log.level);
         let camera = config.camera().map_err(ConfigError::from)?;
-        let node_name = format!("mm-{name}");
+        let node_name = mm_shm_schema::node_name(name);
         let instance = InstanceLock::acquire(&camera, &node_name)?;
         let bus = Bus::open(&camera, &node_name)?;
         let cleanup = bus.cleanup_dead_nodes();

@@ -1,10 +1,10 @@
 //! Each node's status message: published once a second, collected by the API.
 
-use crate::bus::Ipc;
 use crate::clock::monotonic_ns;
 use crate::rate::RateMeter;
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::port::subscriber::Subscriber;
+use mm_bus::Ipc;
 use mm_shm_schema::{FixedStr, NodeState, NodeStatus};
 use std::collections::BTreeMap;
 

@@ -4,6 +4,7 @@
 //! Each message type carries [`SCHEMA_VERSION`] in its iceoryx2 type name, so a node built from
 //! an older schema refuses to open a service created by a newer one instead of misreading bytes.
 
+mod declarations;
 mod fixed_str;
 mod frame;
 mod jpeg;
@@ -13,10 +14,14 @@ mod vision;
 #[cfg(feature = "json")]
 pub mod vision_json;
 
+pub use declarations::{
+    frame_segments_bytes, streams, Limits, MessageStream, Pattern, RequestStream, SliceStream,
+    Stream, StreamKind, StreamVisitor,
+};
 pub use fixed_str::FixedStr;
 pub use frame::{FrameHeader, PixelFormat, SourceKind, Stage, UnknownCode, STAGE_COUNT};
 pub use jpeg::JpegHeader;
-pub use names::{CameraId, InvalidCameraId, ServiceNames, Stream};
+pub use names::{node_name, node_of, CameraId, InvalidCameraId, ServiceNames};
 pub use status::{NodeState, NodeStatus};
 pub use vision::{
     BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, DisplayName, FaceDetection,

@@ -1,5 +1,6 @@
 //! Every service name on the bus: `mm/<camera-id>/<stream>`.
 
+use crate::Stream;
 use std::fmt;
 
 /// Longest camera id accepted; keeps every service name well inside iceoryx2's limits.
@@ -54,56 +55,6 @@ impl fmt::Display for CameraId {
     }
 }
 
-/// A stream of one camera.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Stream {
-    /// Frames as the source delivered them (payload `[u8]`, header `FrameHeader`).
-    FramesRaw,
-    /// Frames with overlays drawn (payload `[u8]`, header `FrameHeader`).
-    FramesComposited,
-    /// One JPEG per frame (payload `[u8]`, header `JpegHeader`).
-    FramesJpeg,
-    /// Health of every node (payload `NodeStatus`).
-    Status,
-    /// What inference found in each processed frame (payload `Detections`).
-    Detections,
-    /// Changes to the recognition gallery (payload `GalleryUpdate`).
-    Gallery,
-    /// What the overlay may draw (payload `OverlayPolicy`).
-    OverlayPolicy,
-    /// The best face of the current frame with its embedding (request-response,
-    /// `BestFaceRequest` → `BestFaceResponse`).
-    BestFace,
-}
-
-impl Stream {
-    /// Every stream, in pipeline order.
-    pub const ALL: [Stream; 8] = [
-        Stream::FramesRaw,
-        Stream::FramesComposited,
-        Stream::FramesJpeg,
-        Stream::Status,
-        Stream::Detections,
-        Stream::Gallery,
-        Stream::OverlayPolicy,
-        Stream::BestFace,
-    ];
-
-    /// The part of the service name after the camera id.
-    pub const fn suffix(self) -> &'static str {
-        match self {
-            Stream::FramesRaw => "frames/raw",
-            Stream::FramesComposited => "frames/composited",
-            Stream::FramesJpeg => "frames/jpeg",
-            Stream::Status => "status",
-            Stream::Detections => "detections",
-            Stream::Gallery => "gallery",
-            Stream::OverlayPolicy => "overlay/policy",
-            Stream::BestFace => "inference/best-face",
-        }
-    }
-}
-
 /// The service names of one camera.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceNames {
@@ -121,13 +72,34 @@ impl ServiceNames {
         &self.camera
     }
 
+    /// What every service name of this camera starts with: `mm/<camera>/`.
+    pub fn prefix(&self) -> String {
+        format!("mm/{}/", self.camera)
+    }
+
     /// The full service name of `stream`, e.g. `mm/cam0/frames/raw`.
     ///
     /// A publish-subscribe service and the event service that wakes its subscribers share
     /// this name; iceoryx2 keeps them apart by messaging pattern.
     pub fn of(&self, stream: Stream) -> String {
-        format!("mm/{}/{}", self.camera, stream.suffix())
+        format!("{}{}", self.prefix(), stream.suffix())
     }
+
+    /// The prefix of every file iceoryx2 creates for this camera (in `/dev/shm` and its root
+    /// folder): `mm_<camera>_`, so cameras never collide and a camera's files can be found.
+    pub fn resource_prefix(&self) -> String {
+        format!("mm_{}_", self.camera)
+    }
+}
+
+/// The iceoryx2 node name (and binary name) of node `node`: `mm-<node>`, e.g. `mm-capture`.
+pub fn node_name(node: &str) -> String {
+    format!("mm-{node}")
+}
+
+/// The node a node name belongs to: `capture` for `mm-capture`.
+pub fn node_of(node_name: &str) -> Option<&str> {
+    node_name.strip_prefix("mm-")
 }
 
 #[cfg(test)]
@@ -148,6 +120,9 @@ mod tests {
         assert_eq!(names.of(Stream::Gallery), "mm/cam0/gallery");
         assert_eq!(names.of(Stream::OverlayPolicy), "mm/cam0/overlay/policy");
         assert_eq!(names.of(Stream::BestFace), "mm/cam0/inference/best-face");
+        assert_eq!(names.resource_prefix(), "mm_cam0_");
+        assert_eq!(node_name("capture"), "mm-capture");
+        assert_eq!(node_of("mm-capture"), Some("capture"));
     }
 
     #[test]

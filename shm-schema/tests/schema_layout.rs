@@ -1,6 +1,8 @@
 //! Pins the size, alignment and field offsets of every shared-memory message, so that a layout
 //! change is a deliberate act that also bumps SCHEMA_VERSION.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use iceoryx2::prelude::ZeroCopySend;
 use mm_shm_schema::{FrameHeader, JpegHeader, NodeStatus, SCHEMA_VERSION};
 use std::mem::{align_of, offset_of, size_of};

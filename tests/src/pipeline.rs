@@ -128,6 +128,12 @@ impl Pipeline {
         &self.camera
     }
 
+    /// The camera's service names and prefixes.
+    pub fn service_names(&self) -> mm_shm_schema::ServiceNames {
+        let camera = mm_shm_schema::CameraId::new(&self.camera).expect("valid camera id");
+        mm_shm_schema::ServiceNames::new(camera)
+    }
+
     /// The supervisor's pid.
     pub fn supervisor_pid(&self) -> u32 {
         self.supervisor
@@ -140,7 +146,8 @@ impl Pipeline {
     pub fn node_pid(&self, name: &str) -> u32 {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            if let Some(pid) = children_named(self.supervisor_pid(), &format!("mm-{name}")).first()
+            if let Some(pid) =
+                children_named(self.supervisor_pid(), &mm_shm_schema::node_name(name)).first()
             {
                 return *pid;
             }
@@ -192,7 +199,7 @@ impl Pipeline {
     /// except the domain's 16-byte node counter (`*.global_mgmt`), which iceoryx2 keeps by
     /// design for as long as the machine runs.
     pub fn leftover_shm_files(&self) -> Vec<PathBuf> {
-        let prefix = format!("mm_{}_", self.camera);
+        let prefix = self.service_names().resource_prefix();
         let mut found = Vec::new();
         for dir in [Path::new("/dev/shm"), Path::new("/tmp/iceoryx2")] {
             collect_files(dir, &mut found);

@@ -2,12 +2,11 @@
 //! an identity enrolled from another photo through the gallery is recognised in the stream,
 //! and its name is shown only once its owner turns labels on.
 
+use mm_bus::Bus;
 use mm_e2e::vision::{detections_where, face_box, left_edge_has_color, post_json};
 use mm_e2e::{bin_dir, media, model_dir, monotonic_ns, serial, MjpegReader, Pipeline};
-use mm_runtime::Bus;
 use mm_shm_schema::{
-    BestFaceRequest, BestFaceResponse, BestFaceStatus, CameraId, GalleryUpdate, Stream,
-    EMBEDDING_LEN,
+    streams, BestFaceRequest, BestFaceStatus, CameraId, GalleryUpdate, Stream, EMBEDDING_LEN,
 };
 use serde_json::Value;
 use std::process::Command;
@@ -91,9 +90,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
 
     let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
     // Enrollment's request: the best face of the current frame, with its embedding.
-    let best_face = bus
-        .request_client::<BestFaceRequest, BestFaceResponse>(Stream::BestFace)
-        .unwrap();
+    let best_face = bus.request_client::<streams::BestFace>().unwrap();
     let answer = best_face
         .request(BestFaceRequest::default(), Duration::from_secs(5))
         .await
@@ -119,9 +116,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     assert_eq!(entry["response"][0], "mm.v1.BestFaceResponse", "{entry}");
 
     // Enroll from another photo; the gallery update reaches inference over the bus.
-    let gallery = bus
-        .message_publisher::<GalleryUpdate>(Stream::Gallery)
-        .unwrap();
+    let gallery = bus.message_publisher::<streams::Gallery>().unwrap();
     gallery
         .publish(&GalleryUpdate::upsert(
             "obama-wallet",

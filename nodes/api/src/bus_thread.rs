@@ -8,7 +8,7 @@ use crate::vision_routes::ReceivedDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
 use mm_runtime::{NodeArgs, NodeContext};
-use mm_shm_schema::{Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
+use mm_shm_schema::{streams, Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -155,24 +155,18 @@ struct StatusRefresh {
 
 struct Ports {
     node: NodeContext,
-    jpegs: mm_runtime::SliceSubscriber<JpegHeader>,
+    jpegs: mm_bus::SliceSubscriber<JpegHeader>,
     board: StatusBoard,
-    detections: mm_runtime::MessageSubscriber<Detections>,
-    policy: mm_runtime::MessagePublisher<OverlayPolicy>,
+    detections: mm_bus::MessageSubscriber<Detections>,
+    policy: mm_bus::MessagePublisher<OverlayPolicy>,
 }
 
 fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
     let mut node = NodeContext::start("api", args)?;
-    let jpegs = node
-        .bus
-        .slice_subscriber::<JpegHeader>(Stream::FramesJpeg)?;
+    let jpegs = node.bus.slice_subscriber::<streams::FramesJpeg>()?;
     let board = StatusBoard::new(node.bus.status_subscriber()?);
-    let detections = node
-        .bus
-        .message_subscriber::<Detections>(Stream::Detections)?;
-    let policy = node
-        .bus
-        .message_publisher::<OverlayPolicy>(Stream::OverlayPolicy)?;
+    let detections = node.bus.message_subscriber::<streams::Detections>()?;
+    let policy = node.bus.message_publisher::<streams::OverlayPolicy>()?;
     node.status.set_input(Stream::FramesJpeg.suffix());
     Ok(Ports {
         node,

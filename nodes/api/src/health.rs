@@ -145,7 +145,7 @@ pub fn health_report(inputs: HealthInputs<'_>) -> HealthReport {
 fn node_health(status: &NodeStatus, alive: &BTreeSet<String>, now_ns: u64) -> NodeHealth {
     let status_age = now_ns.saturating_sub(status.updated_ns);
     let state = status.state().map_or("unknown", |state| state.name());
-    let process_alive = alive.contains(&format!("mm-{}", status.node.as_str()));
+    let process_alive = alive.contains(&mm_shm_schema::node_name(status.node.as_str()));
     NodeHealth {
         alive: process_alive && status_age <= NODE_STALE_NS && state != "stopping",
         state: state.to_owned(),
@@ -187,7 +187,10 @@ mod tests {
                 .iter()
                 .map(|&(name, at)| (name.to_owned(), node(name, at)))
                 .collect(),
-            alive: alive.iter().map(|name| format!("mm-{name}")).collect(),
+            alive: alive
+                .iter()
+                .map(|name| mm_shm_schema::node_name(name))
+                .collect(),
             known: true,
         }
     }

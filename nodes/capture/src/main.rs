@@ -2,12 +2,13 @@
 //! one, written in place into shared memory, on `frames/raw`.
 
 use anyhow::Context;
+use mm_bus::SlicePublisher;
 use mm_capture::select;
 use mm_capture::source::{FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::status::STATUS_PERIOD;
-use mm_runtime::{NodeContext, SlicePublisher};
-use mm_shm_schema::{FrameHeader, PixelFormat, Stage, Stream};
+use mm_runtime::NodeContext;
+use mm_shm_schema::{streams, FrameHeader, PixelFormat, Stage};
 use std::time::Duration;
 use tokio::time::{interval, MissedTickBehavior};
 
@@ -25,10 +26,9 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let (width, height) = (node.config.capture.width, node.config.capture.height);
-    let publisher = node.bus.slice_publisher::<FrameHeader>(
-        Stream::FramesRaw,
-        PixelFormat::Rgb24.frame_len(width, height),
-    )?;
+    let publisher = node
+        .bus
+        .slice_publisher::<streams::FramesRaw>(PixelFormat::Rgb24.frame_len(width, height))?;
     let mut pacer = Pacer::new(source.pacing());
     let mut status_tick = interval(STATUS_PERIOD);
     // Sequence numbers continue across restarts: a run starts at its start time in
@@ -78,7 +78,7 @@ enum CaptureError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
-    Publish(#[from] mm_runtime::PublishError),
+    Publish(#[from] mm_bus::PublishError),
 }
 
 /// Loans a frame, lets the source write into it, stamps the header and publishes it.

@@ -1,8 +1,8 @@
 //! The encode node: one JPEG per new frame, published on `frames/jpeg` for every viewer.
 
+use mm_bus::{PublishError, SlicePublisher};
 use mm_codec::{CodecError, JpegEncoder};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::{PublishError, SlicePublisher};
 use mm_shm_schema::{FrameHeader, JpegHeader, PixelFormat, Stage, UnknownCode};
 
 /// Why one frame could not be encoded.

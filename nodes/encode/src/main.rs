@@ -5,13 +5,14 @@
 //! stream never stops because of the overlay — unless `privacy.blur_unknown_faces` is on: a
 //! raw frame would show every face, so then nothing is sent until the overlay is back.
 
+use mm_bus::SliceSample;
+use mm_bus::{ReceiveError, SlicePublisher};
 use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
 use mm_runtime::config::{EncodeInput, OverlayMode};
 use mm_runtime::status::{StatusReporter, STATUS_PERIOD};
-use mm_runtime::subscriber::SliceSample;
-use mm_runtime::{NodeContext, ReceiveError, SlicePublisher};
-use mm_shm_schema::{FrameHeader, JpegHeader, Stream};
+use mm_runtime::NodeContext;
+use mm_shm_schema::{streams, FrameHeader, JpegHeader, Stream};
 use std::time::Duration;
 use tokio::time::{interval, Instant};
 
@@ -61,21 +62,16 @@ async fn main() -> anyhow::Result<()> {
     let capture = &node.config.capture;
     // A JPEG is far smaller than the frame; the segment grows if one is ever larger.
     let initial_jpeg_len = capture.width as usize * capture.height as usize / 2;
-    let mut raw = node
-        .bus
-        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let mut raw = node.bus.slice_subscriber::<streams::FramesRaw>()?;
     let mut composited = match config.input {
         EncodeInput::Raw => None,
-        EncodeInput::Composited => Some(
-            node.bus
-                .slice_subscriber::<FrameHeader>(Stream::FramesComposited)?,
-        ),
+        EncodeInput::Composited => Some(node.bus.slice_subscriber::<streams::FramesComposited>()?),
     };
     let mut encoder = Encoder {
         jpeg: JpegEncoder::new(quality),
         publisher: node
             .bus
-            .slice_publisher::<JpegHeader>(Stream::FramesJpeg, initial_jpeg_len)?,
+            .slice_publisher::<streams::FramesJpeg>(initial_jpeg_len)?,
         last_sequence: None,
     };
     // In `exact` mode the overlay holds each frame until its detections arrive, so silence up
@@ -173,7 +169,7 @@ const WITHHELD: &str =
 
 /// The next composited frame, or never when encode reads raw frames only.
 async fn next_frame(
-    subscriber: &mut Option<mm_runtime::SliceSubscriber<FrameHeader>>,
+    subscriber: &mut Option<mm_bus::SliceSubscriber<FrameHeader>>,
 ) -> Result<SliceSample<FrameHeader>, ReceiveError> {
     match subscriber {
         Some(subscriber) => subscriber.next().await,

@@ -57,9 +57,11 @@ impl PinnedFrames {
     /// Loads the driver and makes device 0's primary context current on this thread.
     pub fn load() -> Result<Self, CudaError> {
         // SAFETY: loading the NVIDIA driver library runs its initialisers, which have no
-        // preconditions; every symbol below is used with the driver API's documented types.
+        // preconditions.
         let driver =
             unsafe { Library::new("libcuda.so.1") }.map_err(|e| CudaError::Load(e.to_string()))?;
+        // SAFETY: each symbol is looked up with the driver API's documented signature, and
+        // called with pointers to live locals and the context the previous call returned.
         unsafe {
             let init: Symbol<CuInit> = symbol(&driver, b"cuInit\0")?;
             check("cuInit", init(0))?;
@@ -121,5 +123,7 @@ impl PinnedFrames {
 /// # Safety
 /// `T` must be the function's real signature.
 unsafe fn symbol<'a, T>(driver: &'a Library, name: &[u8]) -> Result<Symbol<'a, T>, CudaError> {
+    // SAFETY: the caller promises `T` is the symbol's real signature, the one precondition of
+    // `Library::get`.
     unsafe { driver.get(name) }.map_err(|e| CudaError::Load(e.to_string()))
 }

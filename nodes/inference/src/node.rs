@@ -1,16 +1,16 @@
 //! The inference node: reads `frames/raw` in place, publishes `detections`, keeps the gallery
 //! from `gallery` messages, and answers best-face requests.
 
+use mm_bus::Incoming;
+use mm_bus::RequestServer;
 use mm_inference::image::RgbView;
 use mm_inference::report::fill_detections;
 use mm_inference::{EmbedFaces, FrameVision, Vision};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::request::Incoming;
 use mm_runtime::status::STATUS_PERIOD;
-use mm_runtime::{NodeContext, RequestServer};
+use mm_runtime::NodeContext;
 use mm_shm_schema::{
-    BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, FaceDetection, FrameHeader,
-    GalleryUpdate, Stream,
+    streams, BestFaceRequest, BestFaceResponse, BestFaceStatus, FaceDetection, Stream,
 };
 use std::time::{Duration, Instant};
 use tokio::time::interval;
@@ -50,18 +50,12 @@ async fn serve(
             return Err(error.into());
         }
     };
-    let mut frames = node
-        .bus
-        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
+    let mut frames = node.bus.slice_subscriber::<streams::FramesRaw>()?;
     #[cfg(feature = "cuda")]
     let mut pinned = pin_frames(&vision);
-    let detections = node
-        .bus
-        .message_publisher::<Detections>(Stream::Detections)?;
-    let mut gallery = node
-        .bus
-        .message_subscriber::<GalleryUpdate>(Stream::Gallery)?;
-    let best_face: BestFaceServer = node.bus.request_server(Stream::BestFace)?;
+    let detections = node.bus.message_publisher::<streams::Detections>()?;
+    let mut gallery = node.bus.message_subscriber::<streams::Gallery>()?;
+    let best_face: BestFaceServer = node.bus.request_server::<streams::BestFace>()?;
     let min_face_px = node.config.inference.min_face_px;
     node.status.set_input(Stream::FramesRaw.suffix());
     node.status.set_detail(&format!(

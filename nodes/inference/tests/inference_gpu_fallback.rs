@@ -3,6 +3,8 @@
 //! frame tagged with a device address is then read from the host. `scripts/test.sh` runs this
 //! file with and without `--features cuda`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use mm_inference::embedding::distance;
 use mm_inference::geometry::iou;
 use mm_inference::image::RgbView;

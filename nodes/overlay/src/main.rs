@@ -1,15 +1,16 @@
 //! `mm-overlay`: copies each frame of `frames/raw` into `frames/composited` with the detections
 //! drawn on it. Never holds up capture: it reads the newest frame and skips the rest.
 
+use mm_bus::SliceSample;
+use mm_bus::{MessageSubscriber, SlicePublisher};
 use mm_overlay::canvas::Canvas;
 use mm_overlay::compose::{conceal, draw, DrawOptions};
 use mm_overlay::pairing::RecentDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::config::OverlayMode;
 use mm_runtime::status::STATUS_PERIOD;
-use mm_runtime::subscriber::SliceSample;
-use mm_runtime::{MessageSubscriber, NodeContext, SlicePublisher};
-use mm_shm_schema::{Detections, FrameHeader, OverlayPolicy, PixelFormat, Stage, Stream};
+use mm_runtime::NodeContext;
+use mm_shm_schema::{streams, Detections, FrameHeader, OverlayPolicy, PixelFormat, Stage, Stream};
 use std::time::Duration;
 use tokio::time::{interval, Instant};
 
@@ -23,18 +24,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let capture = &node.config.capture;
     let frame_len = PixelFormat::Rgb24.frame_len(capture.width, capture.height);
-    let mut frames = node
-        .bus
-        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)?;
-    let mut detections = node
-        .bus
-        .message_subscriber::<Detections>(Stream::Detections)?;
-    let mut policies = node
-        .bus
-        .message_subscriber::<OverlayPolicy>(Stream::OverlayPolicy)?;
+    let mut frames = node.bus.slice_subscriber::<streams::FramesRaw>()?;
+    let mut detections = node.bus.message_subscriber::<streams::Detections>()?;
+    let mut policies = node.bus.message_subscriber::<streams::OverlayPolicy>()?;
     let publisher = node
         .bus
-        .slice_publisher::<FrameHeader>(Stream::FramesComposited, frame_len)?;
+        .slice_publisher::<streams::FramesComposited>(frame_len)?;
     let mut recent = RecentDetections::new(config.max_detection_age_ms * 1_000_000);
     let mut policy = OverlayPolicy::default();
     node.status.set_input(Stream::FramesRaw.suffix());
@@ -155,7 +150,7 @@ async fn wait_for_exact(
 #[derive(Debug, thiserror::Error)]
 enum ComposeError {
     #[error(transparent)]
-    Publish(#[from] mm_runtime::PublishError),
+    Publish(#[from] mm_bus::PublishError),
     #[error("frame of {len} bytes is smaller than its header's {width}x{height}")]
     Size { len: usize, width: u32, height: u32 },
 }

@@ -7,9 +7,9 @@ mod child;
 pub use backoff::Backoff;
 pub use child::{ChildReport, ChildSpec};
 
-use crate::bus::Bus;
 use crate::config::Config;
 use crate::instance_lock::{InstanceLock, InstanceLockError};
+use mm_bus::Bus;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -56,7 +56,8 @@ impl Supervisor {
         if sup.nodes.is_empty() {
             return Err(SupervisorError::NoNodes);
         }
-        let instance = InstanceLock::acquire(&config.camera()?, "mm-supervisor")?;
+        let instance =
+            InstanceLock::acquire(&config.camera()?, &mm_shm_schema::node_name("supervisor"))?;
         let bin_dir = if sup.bin_dir.is_empty() {
             own_dir().map_err(SupervisorError::BinDir)?
         } else {
@@ -69,7 +70,7 @@ impl Supervisor {
             .nodes
             .iter()
             .map(|name| {
-                let binary = bin_dir.join(format!("mm-{name}"));
+                let binary = bin_dir.join(mm_shm_schema::node_name(name));
                 if !binary.is_file() {
                     return Err(SupervisorError::MissingBinary {
                         node: name.clone(),
@@ -130,7 +131,10 @@ impl Supervisor {
             .config
             .camera()
             .map_err(|e| e.to_string())
-            .and_then(|camera| Bus::open(&camera, "mm-supervisor").map_err(|e| e.to_string()));
+            .and_then(|camera| {
+                Bus::open(&camera, &mm_shm_schema::node_name("supervisor"))
+                    .map_err(|e| e.to_string())
+            });
         match bus {
             Ok(bus) => {
                 let state = bus.cleanup_dead_nodes();

@@ -1,8 +1,8 @@
 //! `mm-shm dump`: one frame as an image file.
 
 use crate::measure::Watcher;
+use mm_bus::Bus;
 use mm_codec::{decode_rgb, JpegEncoder};
-use mm_runtime::bus::Bus;
 use mm_shm_schema::{PixelFormat, Stream};
 use std::path::Path;
 use std::time::Duration;

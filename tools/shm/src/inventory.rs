@@ -3,7 +3,7 @@
 use iceoryx2::prelude::{ipc, CallbackProgression, Service};
 use iceoryx2::service::static_config::message_type_details::TypeDetail;
 use iceoryx2::service::static_config::messaging_pattern::MessagingPattern as StaticPattern;
-use mm_runtime::bus::{Bus, NodeEntry, PortCounts};
+use mm_bus::{Bus, NodeEntry, PortCounts};
 use mm_shm_schema::Stream;
 use serde::Serialize;
 
@@ -51,7 +51,7 @@ pub struct NodeView {
 
 /// Collects the camera's services and nodes.
 pub fn collect(bus: &Bus) -> anyhow::Result<Inventory> {
-    let prefix = format!("mm/{}/", bus.names().camera());
+    let prefix = bus.names().prefix();
     let mut services = Vec::new();
     ipc::Service::list(bus.node().config(), |details| {
         let name = details.static_details.name().to_string();

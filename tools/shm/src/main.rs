@@ -7,9 +7,9 @@ mod top;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mm_runtime::bus::Bus;
+use mm_bus::Bus;
 use mm_runtime::{Config, NodeArgs};
-use mm_shm_schema::{CameraId, Stream};
+use mm_shm_schema::{CameraId, ServiceNames, Stream};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -74,7 +74,7 @@ enum Command {
 
 /// The stream a service argument names, given as `frames/raw` or `mm/<camera>/frames/raw`.
 fn parse_stream(camera: &CameraId, text: &str) -> anyhow::Result<Stream> {
-    let prefix = format!("mm/{camera}/");
+    let prefix = ServiceNames::new(camera.clone()).prefix();
     let suffix = text.strip_prefix(&prefix).unwrap_or(text);
     Stream::ALL
         .into_iter()
@@ -103,7 +103,7 @@ fn run() -> anyhow::Result<ExitCode> {
     };
     let config = Config::load(node_args.config_path().as_deref()).context("loading config")?;
     let camera = CameraId::new(args.camera.as_deref().unwrap_or(&config.camera_id))?;
-    let bus = Bus::open(&camera, "mm-shm")?;
+    let bus = Bus::open(&camera, &mm_shm_schema::node_name("shm"))?;
     if let Command::Cleanup = args.command {
         let state = bus.cleanup_dead_nodes();
         println!(

@@ -1,11 +1,12 @@
 //! `mm-shm hz` and `mm-shm latency`: watching one service.
 
 use iceoryx2::port::subscriber::Subscriber;
-use mm_runtime::bus::{Bus, Ipc};
+use mm_bus::{Bus, Ipc};
+use mm_bus::{MessageSubscriber, SliceSubscriber};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::{MessageSubscriber, SliceSubscriber};
 use mm_shm_schema::{
-    Detections, FrameHeader, GalleryUpdate, JpegHeader, NodeStatus, OverlayPolicy, Stage, Stream,
+    streams, Detections, FrameHeader, GalleryUpdate, JpegHeader, NodeStatus, OverlayPolicy, Stage,
+    Stream,
 };
 use std::time::{Duration, Instant};
 
@@ -44,14 +45,19 @@ impl Watcher {
     /// Subscribes to `stream`.
     pub fn open(bus: &Bus, stream: Stream) -> anyhow::Result<Self> {
         Ok(match stream {
-            Stream::FramesRaw | Stream::FramesComposited => {
-                Watcher::Frames(bus.slice_subscriber(stream)?)
+            Stream::FramesRaw => Watcher::Frames(bus.slice_subscriber::<streams::FramesRaw>()?),
+            Stream::FramesComposited => {
+                Watcher::Frames(bus.slice_subscriber::<streams::FramesComposited>()?)
             }
-            Stream::FramesJpeg => Watcher::Jpeg(bus.slice_subscriber(stream)?),
+            Stream::FramesJpeg => Watcher::Jpeg(bus.slice_subscriber::<streams::FramesJpeg>()?),
             Stream::Status => Watcher::Status(bus.status_subscriber()?),
-            Stream::Detections => Watcher::Detections(bus.message_subscriber(stream)?),
-            Stream::Gallery => Watcher::Gallery(bus.message_subscriber(stream)?),
-            Stream::OverlayPolicy => Watcher::Policy(bus.message_subscriber(stream)?),
+            Stream::Detections => {
+                Watcher::Detections(bus.message_subscriber::<streams::Detections>()?)
+            }
+            Stream::Gallery => Watcher::Gallery(bus.message_subscriber::<streams::Gallery>()?),
+            Stream::OverlayPolicy => {
+                Watcher::Policy(bus.message_subscriber::<streams::OverlayPolicy>()?)
+            }
             Stream::BestFace => {
                 anyhow::bail!(
                     "{} is request-response: there is nothing to watch",

@@ -2,7 +2,7 @@
 //! per node.
 
 use crate::measure::{observe, percentiles_ms, Watcher};
-use mm_runtime::bus::Bus;
+use mm_bus::Bus;
 use mm_runtime::procfs::{cpu_seconds, rss_bytes};
 use mm_runtime::status::StatusBoard;
 use mm_shm_schema::Stream;

@@ -1,6 +1,6 @@
 //! Awaiting an iceoryx2 event listener in tokio's reactor.
 
-use crate::bus::Ipc;
+use crate::Ipc;
 use iceoryx2::port::listener::Listener;
 use iceoryx2::prelude::FileDescriptorBased;
 use std::io;
@@ -30,6 +30,9 @@ impl EventWait {
         // SAFETY: the descriptor is owned by `listener`, which is stored next to `wake` and
         // dropped after it, so it stays open and unchanged for the registration's lifetime.
         let fd = unsafe { listener.file_descriptor().native_handle() };
+        // SAFETY: the descriptor is valid and open, and stays so and refers to the same socket
+        // until `wake` is dropped: `listener` owns it and is dropped after `wake` (field
+        // order), and `WakeFd` always returns this one descriptor.
         let wake =
             unsafe { AsyncFd::register_with_interest(WakeFd(fd), tokio::io::Interest::READABLE) }?;
         Ok(Self { wake, listener })

@@ -1,9 +1,11 @@
 //! A node built against another schema version must refuse to open our services with a clear
 //! error instead of misreading bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use iceoryx2::prelude::*;
-use mm_runtime::bus::{iceoryx_config, Bus};
-use mm_shm_schema::{CameraId, FrameHeader, Stream, STAGE_COUNT};
+use mm_bus::{iceoryx_config, Bus};
+use mm_shm_schema::{streams, CameraId, Stream, STAGE_COUNT};
 
 /// The same layout as `FrameHeader`, as a future schema version would name it.
 #[derive(Debug, Default, Clone, Copy, ZeroCopySend)]
@@ -25,9 +27,7 @@ struct FutureFrameHeader {
 async fn a_different_schema_version_is_refused() {
     let camera = CameraId::new(&format!("schema-{}", std::process::id())).unwrap();
     let bus = Bus::open(&camera, "mm-test-current").unwrap();
-    let _publisher = bus
-        .slice_publisher::<FrameHeader>(Stream::FramesRaw, 64)
-        .unwrap();
+    let _publisher = bus.slice_publisher::<streams::FramesRaw>(64).unwrap();
 
     let node = NodeBuilder::new()
         .config(&iceoryx_config(&camera).unwrap())
@@ -48,12 +48,8 @@ async fn a_different_schema_version_is_refused() {
 async fn frames_are_received_newest_first_and_skips_are_counted() {
     let camera = CameraId::new(&format!("newest-{}", std::process::id())).unwrap();
     let bus = Bus::open(&camera, "mm-test-newest").unwrap();
-    let publisher = bus
-        .slice_publisher::<FrameHeader>(Stream::FramesRaw, 16)
-        .unwrap();
-    let mut subscriber = bus
-        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)
-        .unwrap();
+    let publisher = bus.slice_publisher::<streams::FramesRaw>(16).unwrap();
+    let mut subscriber = bus.slice_subscriber::<streams::FramesRaw>().unwrap();
 
     let send = |sequence: u64| {
         let mut loaned = publisher.loan(16).unwrap();
@@ -81,12 +77,8 @@ async fn frames_are_received_newest_first_and_skips_are_counted() {
 async fn a_waiting_subscriber_is_woken_by_the_publisher() {
     let camera = CameraId::new(&format!("wake-{}", std::process::id())).unwrap();
     let bus = Bus::open(&camera, "mm-test-wake").unwrap();
-    let publisher = bus
-        .slice_publisher::<FrameHeader>(Stream::FramesRaw, 8)
-        .unwrap();
-    let mut subscriber = bus
-        .slice_subscriber::<FrameHeader>(Stream::FramesRaw)
-        .unwrap();
+    let publisher = bus.slice_publisher::<streams::FramesRaw>(8).unwrap();
+    let mut subscriber = bus.slice_subscriber::<streams::FramesRaw>().unwrap();
 
     let send_later = async {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -1,8 +1,8 @@
 //! Awaitable, newest-wins receiving of slices (frames, JPEGs).
 
-use crate::bus::Ipc;
 use crate::sequence::SequenceTracker;
 use crate::wake::EventWait;
+use crate::Ipc;
 use iceoryx2::identifiers::UniquePublisherId;
 use iceoryx2::port::listener::Listener;
 use iceoryx2::port::subscriber::Subscriber;

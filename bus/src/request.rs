@@ -1,8 +1,8 @@
 //! Request-response between nodes (e.g. "the embedding of the best face now"), woken through
 //! an event service of the same name instead of polling.
 
-use crate::bus::Ipc;
 use crate::wake::EventWait;
+use crate::Ipc;
 use iceoryx2::active_request::ActiveRequest;
 use iceoryx2::port::client::Client;
 use iceoryx2::port::notifier::Notifier;

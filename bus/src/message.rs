@@ -1,9 +1,9 @@
 //! Small fixed-size messages (detections, gallery updates, policies) that wake their readers.
 
-use crate::bus::Ipc;
 use crate::publisher::PublishError;
 use crate::subscriber::ReceiveError;
 use crate::wake::EventWait;
+use crate::Ipc;
 use iceoryx2::port::notifier::Notifier;
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::port::subscriber::Subscriber;

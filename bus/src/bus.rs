@@ -4,6 +4,7 @@ use crate::message::{MessagePublisher, MessageSubscriber};
 use crate::publisher::SlicePublisher;
 use crate::request::{RequestClient, RequestServer};
 use crate::subscriber::{Sequenced, SliceSubscriber};
+use crate::Ipc;
 use iceoryx2::config::Config as IoxConfig;
 use iceoryx2::node::{CleanupState, Node, NodeBuilder, NodeState, NodeView};
 use iceoryx2::port::backpressure_strategy::BackpressureStrategy;
@@ -12,55 +13,32 @@ use iceoryx2::port::notifier::Notifier;
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::port::subscriber::Subscriber;
 use iceoryx2::prelude::{
-    ipc, AllocationStrategy, CallbackProgression, FileName, NodeName, SemanticString, ServiceName,
-    SignalHandlingMode, ZeroCopySend,
+    AllocationStrategy, CallbackProgression, FileName, NodeName, SemanticString, ServiceName,
+    SignalHandlingMode,
 };
-use iceoryx2::service::builder::Builder as ServiceBuilder;
 use iceoryx2::service::port_factory::event::PortFactory as EventFactory;
 use iceoryx2::service::port_factory::publish_subscribe::PortFactory as PubSubFactory;
 use iceoryx2::service::port_factory::request_response::PortFactory as RequestFactory;
 use iceoryx2::service::port_factory::PortFactory as _;
 use mm_shm_schema::{
-    BestFaceRequest, BestFaceResponse, CameraId, Detections, FrameHeader, GalleryUpdate,
-    JpegHeader, NodeStatus, OverlayPolicy, ServiceNames, Stream,
+    streams, CameraId, MessageStream, RequestStream, ServiceNames, SliceStream, Stream,
+    StreamVisitor,
 };
 use std::collections::BTreeSet;
-use std::fmt::Debug;
 
-/// The service type every node uses: inter-process, shared memory.
-pub type Ipc = ipc::Service;
+/// The request-response service of stream `S`.
+type RequestService<S> =
+    RequestFactory<Ipc, <S as RequestStream>::Request, (), <S as RequestStream>::Response, ()>;
 
 /// Runtime state (connected ports) of a publish-subscribe service.
 type PubSubDynamicConfig = iceoryx2::service::dynamic_config::publish_subscribe::DynamicConfig<
     <Ipc as iceoryx2::service::Service>::Bag,
 >;
 
-/// Subscribers a frame stream admits. Each costs `buffer + borrowed` frames of shared memory
-/// in every publisher's data segment.
-const FRAME_MAX_SUBSCRIBERS: usize = 6;
-/// Frames queued per frame subscriber. One: with safe overflow a new frame replaces the queued
-/// one, which is exactly newest-frame-wins.
-const FRAME_SUBSCRIBER_BUFFER: usize = 1;
-/// Frames a subscriber may hold at once: the one it is working on and the one it is taking.
-const FRAME_SUBSCRIBER_BORROWED: usize = 2;
-/// Publishers per frame stream; two so a restarted capture can publish before the dead one is
-/// cleaned up.
-const FRAME_MAX_PUBLISHERS: usize = 2;
-/// Samples a publisher of slices may hold on loan at once.
-const SLICE_PUBLISHER_MAX_LOANED: usize = 2;
-/// Status messages queued per status subscriber: enough to hold the newest of every node.
-const STATUS_SUBSCRIBER_BUFFER: usize = 32;
-/// Nodes (each with a status publisher) a camera may run.
-const STATUS_MAX_PUBLISHERS: usize = 16;
-/// Readers of the status stream (api, mm-shm, benchmarks).
-const STATUS_MAX_SUBSCRIBERS: usize = 8;
-/// Listeners (one per subscriber) and notifiers of each wake-up event service.
+/// Listeners (one per subscriber) of each wake-up event service.
 const EVENT_MAX_LISTENERS: usize = 16;
+/// Notifiers (one per publisher) of each wake-up event service.
 const EVENT_MAX_NOTIFIERS: usize = 8;
-/// Publishers, subscribers, servers and clients of each message or request service.
-const MESSAGE_MAX_PORTS: usize = 8;
-/// Gallery updates kept for a late (or restarted) inference node: it replays them in order.
-const GALLERY_HISTORY: usize = 64;
 
 /// Why a bus operation failed. iceoryx2's own error is kept as text in `reason`.
 #[derive(Debug, thiserror::Error)]
@@ -137,11 +115,12 @@ pub struct Bus {
     names: ServiceNames,
 }
 
-/// The iceoryx2 configuration for `camera`: its resources carry the prefix `mm_<camera>_`, so
-/// that cameras never collide and a camera's files can be listed and removed by prefix.
+/// The iceoryx2 configuration for `camera`: its resources carry the prefix `mm_<camera>_`
+/// ([`ServiceNames::resource_prefix`]), so that cameras never collide and a camera's files can
+/// be listed and removed by prefix.
 pub fn iceoryx_config(camera: &CameraId) -> Result<IoxConfig, BusError> {
     let mut config = IoxConfig::default();
-    let prefix = resource_prefix(camera);
+    let prefix = ServiceNames::new(camera.clone()).resource_prefix();
     config.global.prefix = FileName::new(prefix.as_bytes()).map_err(|e| BusError::Name {
         name: prefix.clone(),
         reason: format!("{e:?}"),
@@ -149,26 +128,9 @@ pub fn iceoryx_config(camera: &CameraId) -> Result<IoxConfig, BusError> {
     Ok(config)
 }
 
-/// Shared memory the frame segments of one camera take for frames of `frame_len` bytes: one
-/// data segment per publisher of `frames/raw`, `frames/composited` and `frames/jpeg` (sized
-/// for half a frame at first), each holding the samples iceoryx2 preallocates for every
-/// subscriber's queue and loans plus the publisher's own loans.
-pub fn frame_segments_bytes(frame_len: u64) -> u64 {
-    let samples = FRAME_MAX_SUBSCRIBERS * (FRAME_SUBSCRIBER_BUFFER + FRAME_SUBSCRIBER_BORROWED)
-        + SLICE_PUBLISHER_MAX_LOANED;
-    let per_publisher = samples as u64 * frame_len;
-    // raw + composited full frames, JPEG half a frame.
-    per_publisher * 2 + per_publisher / 2
-}
-
-/// The prefix of every file iceoryx2 creates for `camera` (in `/dev/shm` and its root folder).
-pub fn resource_prefix(camera: &CameraId) -> String {
-    format!("mm_{camera}_")
-}
-
 impl Bus {
     /// Creates this process's iceoryx2 node `node_name` for `camera`. Signal handling stays
-    /// with the runtime (`shutdown`), not iceoryx2.
+    /// with the runtime, not iceoryx2.
     pub fn open(camera: &CameraId, node_name: &str) -> Result<Self, BusError> {
         let node_error = |reason: String| BusError::Node {
             node: node_name.to_owned(),
@@ -227,28 +189,11 @@ impl Bus {
             .collect()
     }
 
-    /// How many publishers and subscribers `stream` has now; `None` when the service does not
-    /// exist (nothing opened it). Opens, never creates.
+    /// How many publishers and subscribers `stream` has now (servers and clients of a
+    /// request-response service); `None` when the service does not exist (nothing opened it).
+    /// Opens, never creates, with the stream's declared types.
     pub fn port_counts(&self, stream: Stream) -> Option<PortCounts> {
-        let name = self.service_name(&self.names.of(stream)).ok()?;
-        let builder = self.node.service_builder(&name);
-        match stream {
-            Stream::FramesRaw | Stream::FramesComposited => slice_counts::<FrameHeader>(builder),
-            Stream::FramesJpeg => slice_counts::<JpegHeader>(builder),
-            Stream::Status => message_counts::<NodeStatus>(builder),
-            Stream::Detections => message_counts::<Detections>(builder),
-            Stream::Gallery => message_counts::<GalleryUpdate>(builder),
-            Stream::OverlayPolicy => message_counts::<OverlayPolicy>(builder),
-            // Servers count as publishers (they answer), clients as subscribers.
-            Stream::BestFace => builder
-                .request_response::<BestFaceRequest, BestFaceResponse>()
-                .open()
-                .ok()
-                .map(|service| PortCounts {
-                    publishers: service.dynamic_config().number_of_servers(),
-                    subscribers: service.dynamic_config().number_of_clients(),
-                }),
-        }
+        stream.visit(PortCounter { bus: self })
     }
 
     /// The service names of this camera.
@@ -261,41 +206,37 @@ impl Bus {
         &self.node
     }
 
-    /// A publisher of slices on `stream` (frames or JPEGs) with header `H`, sized for
-    /// `initial_max_len` bytes and growing when a larger slice is loaned.
-    pub fn slice_publisher<H>(
+    /// A publisher of slices (frames or JPEGs) on stream `S`, sized for `initial_max_len`
+    /// bytes and growing when a larger slice is loaned.
+    pub fn slice_publisher<S: SliceStream>(
         &self,
-        stream: Stream,
         initial_max_len: usize,
-    ) -> Result<SlicePublisher<H>, BusError>
-    where
-        H: Debug + Default + ZeroCopySend + Copy + 'static,
-    {
-        let service_name = self.names.of(stream);
-        let service = self.slice_service::<H>(&service_name)?;
-        let publisher = service
+    ) -> Result<SlicePublisher<S::Header>, BusError> {
+        let service_name = self.names.of(S::STREAM);
+        let publisher = self
+            .slice_service::<S>()?
             .publisher_builder()
             .initial_max_slice_len(initial_max_len.max(1))
             .allocation_strategy(AllocationStrategy::PowerOfTwo)
             .backpressure_strategy(BackpressureStrategy::DiscardData)
-            .max_loaned_samples(SLICE_PUBLISHER_MAX_LOANED)
+            .max_loaned_samples(S::STREAM.limits().publisher_loans)
             .create()
             .map_err(|e| port_error("publisher", &service_name, e))?;
         let notifier = self.notifier(&service_name)?;
         Ok(SlicePublisher::new(publisher, notifier))
     }
 
-    /// A newest-wins subscriber of slices on `stream` with header `H`. Must be called inside a
-    /// tokio runtime: the wake-up descriptor is registered with its reactor.
-    pub fn slice_subscriber<H>(&self, stream: Stream) -> Result<SliceSubscriber<H>, BusError>
+    /// A newest-wins subscriber of slices on stream `S`. Must be called inside a tokio
+    /// runtime: the wake-up descriptor is registered with its reactor.
+    pub fn slice_subscriber<S: SliceStream>(&self) -> Result<SliceSubscriber<S::Header>, BusError>
     where
-        H: Debug + Default + ZeroCopySend + Copy + Sequenced + 'static,
+        S::Header: Sequenced,
     {
-        let service_name = self.names.of(stream);
-        let service = self.slice_service::<H>(&service_name)?;
-        let subscriber = service
+        let service_name = self.names.of(S::STREAM);
+        let subscriber = self
+            .slice_service::<S>()?
             .subscriber_builder()
-            .buffer_size(FRAME_SUBSCRIBER_BUFFER)
+            .buffer_size(S::STREAM.limits().subscriber_buffer)
             .create()
             .map_err(|e| port_error("subscriber", &service_name, e))?;
         let listener = self.listener(&service_name)?;
@@ -305,34 +246,38 @@ impl Bus {
         })
     }
 
-    /// A publisher of this node's [`NodeStatus`].
-    pub fn status_publisher(&self) -> Result<Publisher<Ipc, NodeStatus, ()>, BusError> {
+    /// A publisher of this node's status, without a wake-up notifier: readers drain the
+    /// status stream when they need it.
+    pub fn status_publisher(
+        &self,
+    ) -> Result<Publisher<Ipc, <streams::Status as MessageStream>::Message, ()>, BusError> {
         let service_name = self.names.of(Stream::Status);
-        self.status_service(&service_name)?
+        self.message_service::<streams::Status>()?
             .publisher_builder()
             .backpressure_strategy(BackpressureStrategy::DiscardData)
             .create()
             .map_err(|e| port_error("publisher", &service_name, e))
     }
 
-    /// A subscriber of every node's [`NodeStatus`].
-    pub fn status_subscriber(&self) -> Result<Subscriber<Ipc, NodeStatus, ()>, BusError> {
+    /// A subscriber of every node's status, drained by its reader.
+    pub fn status_subscriber(
+        &self,
+    ) -> Result<Subscriber<Ipc, <streams::Status as MessageStream>::Message, ()>, BusError> {
         let service_name = self.names.of(Stream::Status);
-        self.status_service(&service_name)?
+        self.message_service::<streams::Status>()?
             .subscriber_builder()
-            .buffer_size(STATUS_SUBSCRIBER_BUFFER)
+            .buffer_size(Stream::Status.limits().subscriber_buffer)
             .create()
             .map_err(|e| port_error("subscriber", &service_name, e))
     }
 
-    /// A publisher of fixed-size messages on `stream` (detections, gallery, policy).
-    pub fn message_publisher<T>(&self, stream: Stream) -> Result<MessagePublisher<T>, BusError>
-    where
-        T: Debug + Default + ZeroCopySend + 'static,
-    {
-        let service_name = self.names.of(stream);
+    /// A publisher of fixed-size messages on stream `S` (detections, gallery, policy).
+    pub fn message_publisher<S: MessageStream>(
+        &self,
+    ) -> Result<MessagePublisher<S::Message>, BusError> {
+        let service_name = self.names.of(S::STREAM);
         let publisher = self
-            .message_service::<T>(stream)?
+            .message_service::<S>()?
             .publisher_builder()
             .backpressure_strategy(BackpressureStrategy::DiscardData)
             .create()
@@ -341,17 +286,16 @@ impl Bus {
         Ok(MessagePublisher::new(publisher, notifier))
     }
 
-    /// A subscriber of fixed-size messages on `stream`. Must be called inside a tokio runtime.
-    pub fn message_subscriber<T>(&self, stream: Stream) -> Result<MessageSubscriber<T>, BusError>
-    where
-        T: Debug + Default + Copy + ZeroCopySend + 'static,
-    {
-        let service_name = self.names.of(stream);
-        let (_, buffer) = message_queue_sizes(stream);
+    /// A subscriber of fixed-size messages on stream `S`. Must be called inside a tokio
+    /// runtime.
+    pub fn message_subscriber<S: MessageStream>(
+        &self,
+    ) -> Result<MessageSubscriber<S::Message>, BusError> {
+        let service_name = self.names.of(S::STREAM);
         let subscriber = self
-            .message_service::<T>(stream)?
+            .message_service::<S>()?
             .subscriber_builder()
-            .buffer_size(buffer)
+            .buffer_size(S::STREAM.limits().subscriber_buffer)
             .create()
             .map_err(|e| port_error("subscriber", &service_name, e))?;
         let listener = self.listener(&service_name)?;
@@ -361,36 +305,24 @@ impl Bus {
         })
     }
 
-    /// The server side of the request-response service `stream`. Must be called inside a
-    /// tokio runtime.
-    pub fn request_server<Req, Resp>(
+    /// The server side of the request-response service `S`. Must be called inside a tokio
+    /// runtime.
+    pub fn request_server<S: RequestStream>(
         &self,
-        stream: Stream,
-    ) -> Result<RequestServer<Req, Resp>, BusError>
-    where
-        Req: Debug + Default + ZeroCopySend + 'static,
-        Resp: Debug + Default + Copy + ZeroCopySend + 'static,
-    {
-        self.request_port(
-            stream,
+    ) -> Result<RequestServer<S::Request, S::Response>, BusError> {
+        self.request_port::<S, _, _>(
             "server",
             |service| service.server_builder().create().map_err(|e| e.to_string()),
             RequestServer::new,
         )
     }
 
-    /// The client side of the request-response service `stream`. Must be called inside a
-    /// tokio runtime.
-    pub fn request_client<Req, Resp>(
+    /// The client side of the request-response service `S`. Must be called inside a tokio
+    /// runtime.
+    pub fn request_client<S: RequestStream>(
         &self,
-        stream: Stream,
-    ) -> Result<RequestClient<Req, Resp>, BusError>
-    where
-        Req: Debug + Default + ZeroCopySend + 'static,
-        Resp: Debug + Default + Copy + ZeroCopySend + 'static,
-    {
-        self.request_port(
-            stream,
+    ) -> Result<RequestClient<S::Request, S::Response>, BusError> {
+        self.request_port::<S, _, _>(
             "client",
             |service| service.client_builder().create().map_err(|e| e.to_string()),
             RequestClient::new,
@@ -398,29 +330,21 @@ impl Bus {
     }
 
     /// One end of a request-response service with the event pair that wakes the other end.
-    fn request_port<Req, Resp, Port, End>(
+    fn request_port<S: RequestStream, Port, End>(
         &self,
-        stream: Stream,
         kind: &'static str,
-        create: impl FnOnce(&RequestFactory<Ipc, Req, (), Resp, ()>) -> Result<Port, String>,
+        create: impl FnOnce(&RequestService<S>) -> Result<Port, String>,
         wrap: impl FnOnce(Port, Notifier<Ipc>, Listener<Ipc>) -> std::io::Result<End>,
-    ) -> Result<End, BusError>
-    where
-        Req: Debug + ZeroCopySend,
-        Resp: Debug + ZeroCopySend,
-    {
-        let service_name = self.names.of(stream);
-        let port = create(&self.request_service::<Req, Resp>(&service_name)?)
+    ) -> Result<End, BusError> {
+        let service_name = self.names.of(S::STREAM);
+        let port = create(&self.request_service::<S>()?)
             .map_err(|e| port_error(kind, &service_name, e))?;
-        let (notifier, listener) = self.event_pair(&service_name)?;
+        let notifier = self.notifier(&service_name)?;
+        let listener = self.listener(&service_name)?;
         wrap(port, notifier, listener).map_err(|source| BusError::Reactor {
             service: service_name,
             source,
         })
-    }
-
-    fn event_pair(&self, service_name: &str) -> Result<(Notifier<Ipc>, Listener<Ipc>), BusError> {
-        Ok((self.notifier(service_name)?, self.listener(service_name)?))
     }
 
     /// The notifier that wakes the readers of `service_name`.
@@ -439,76 +363,56 @@ impl Bus {
             .map_err(|e| port_error("listener", service_name, e))
     }
 
-    fn message_service<T>(&self, stream: Stream) -> Result<PubSubFactory<Ipc, T, ()>, BusError>
-    where
-        T: Debug + ZeroCopySend,
-    {
-        let service_name = self.names.of(stream);
-        let (history, buffer) = message_queue_sizes(stream);
+    /// The publish-subscribe service of message stream `S`, with its declared sizes.
+    fn message_service<S: MessageStream>(
+        &self,
+    ) -> Result<PubSubFactory<Ipc, S::Message, ()>, BusError> {
+        let service_name = self.names.of(S::STREAM);
+        let limits = S::STREAM.limits();
         self.node
             .service_builder(&self.service_name(&service_name)?)
-            .publish_subscribe::<T>()
+            .publish_subscribe::<S::Message>()
             .enable_safe_overflow(true)
-            .history_size(history)
-            .subscriber_max_buffer_size(buffer)
-            .subscriber_max_borrowed_samples(2)
-            .max_publishers(MESSAGE_MAX_PORTS)
-            .max_subscribers(MESSAGE_MAX_PORTS)
+            .history_size(limits.history)
+            .subscriber_max_buffer_size(limits.subscriber_buffer)
+            .subscriber_max_borrowed_samples(limits.subscriber_borrowed)
+            .max_publishers(limits.max_publishers)
+            .max_subscribers(limits.max_subscribers)
             .open_or_create()
             .map_err(|e| service_error(&service_name, e))
     }
 
-    fn request_service<Req, Resp>(
-        &self,
-        service_name: &str,
-    ) -> Result<RequestFactory<Ipc, Req, (), Resp, ()>, BusError>
-    where
-        Req: Debug + ZeroCopySend,
-        Resp: Debug + ZeroCopySend,
-    {
+    /// The request-response service `S`, with its declared port limits.
+    fn request_service<S: RequestStream>(&self) -> Result<RequestService<S>, BusError> {
+        let service_name = self.names.of(S::STREAM);
+        let limits = S::STREAM.limits();
         self.node
-            .service_builder(&self.service_name(service_name)?)
-            .request_response::<Req, Resp>()
-            .max_servers(MESSAGE_MAX_PORTS)
-            .max_clients(MESSAGE_MAX_PORTS)
+            .service_builder(&self.service_name(&service_name)?)
+            .request_response::<S::Request, S::Response>()
+            .max_servers(limits.max_publishers)
+            .max_clients(limits.max_subscribers)
             .open_or_create()
-            .map_err(|e| service_error(service_name, e))
+            .map_err(|e| service_error(&service_name, e))
     }
 
-    fn slice_service<H>(&self, service_name: &str) -> Result<PubSubFactory<Ipc, [u8], H>, BusError>
-    where
-        H: Debug + ZeroCopySend,
-    {
+    /// The publish-subscribe service of slice stream `S`, with its declared sizes.
+    fn slice_service<S: SliceStream>(
+        &self,
+    ) -> Result<PubSubFactory<Ipc, [u8], S::Header>, BusError> {
+        let service_name = self.names.of(S::STREAM);
+        let limits = S::STREAM.limits();
         self.node
-            .service_builder(&self.service_name(service_name)?)
+            .service_builder(&self.service_name(&service_name)?)
             .publish_subscribe::<[u8]>()
-            .user_header::<H>()
+            .user_header::<S::Header>()
             .enable_safe_overflow(true)
-            .history_size(0)
-            .subscriber_max_buffer_size(FRAME_SUBSCRIBER_BUFFER)
-            .subscriber_max_borrowed_samples(FRAME_SUBSCRIBER_BORROWED)
-            .max_subscribers(FRAME_MAX_SUBSCRIBERS)
-            .max_publishers(FRAME_MAX_PUBLISHERS)
+            .history_size(limits.history)
+            .subscriber_max_buffer_size(limits.subscriber_buffer)
+            .subscriber_max_borrowed_samples(limits.subscriber_borrowed)
+            .max_subscribers(limits.max_subscribers)
+            .max_publishers(limits.max_publishers)
             .open_or_create()
-            .map_err(|e| service_error(service_name, e))
-    }
-
-    fn status_service(
-        &self,
-        service_name: &str,
-    ) -> Result<PubSubFactory<Ipc, NodeStatus, ()>, BusError> {
-        self.node
-            .service_builder(&self.service_name(service_name)?)
-            .publish_subscribe::<NodeStatus>()
-            .enable_safe_overflow(true)
-            // A reader that starts later still gets every node's newest status at once.
-            .history_size(1)
-            .subscriber_max_buffer_size(STATUS_SUBSCRIBER_BUFFER)
-            .subscriber_max_borrowed_samples(2)
-            .max_publishers(STATUS_MAX_PUBLISHERS)
-            .max_subscribers(STATUS_MAX_SUBSCRIBERS)
-            .open_or_create()
-            .map_err(|e| service_error(service_name, e))
+            .map_err(|e| service_error(&service_name, e))
     }
 
     fn event_service(&self, service_name: &str) -> Result<EventFactory<Ipc>, BusError> {
@@ -529,36 +433,58 @@ impl Bus {
     }
 }
 
-/// Publishers and subscribers of an existing publish-subscribe service of messages `T`.
-fn message_counts<T: Debug + ZeroCopySend>(builder: ServiceBuilder<Ipc>) -> Option<PortCounts> {
-    let service = builder.publish_subscribe::<T>().open().ok()?;
-    Some(counts(service.dynamic_config()))
+/// Port counts of an existing service, opened with its declared types. Servers count as
+/// publishers (they answer), clients as subscribers.
+struct PortCounter<'a> {
+    bus: &'a Bus,
 }
 
-/// Publishers and subscribers of an existing slice service with user header `H`.
-fn slice_counts<H: Debug + ZeroCopySend>(builder: ServiceBuilder<Ipc>) -> Option<PortCounts> {
-    let service = builder
-        .publish_subscribe::<[u8]>()
-        .user_header::<H>()
-        .open()
-        .ok()?;
-    Some(counts(service.dynamic_config()))
+impl PortCounter<'_> {
+    fn builder(&self, stream: Stream) -> Option<iceoryx2::service::builder::Builder<Ipc>> {
+        let name = self.bus.service_name(&self.bus.names.of(stream)).ok()?;
+        Some(self.bus.node.service_builder(&name))
+    }
+}
+
+impl StreamVisitor for PortCounter<'_> {
+    type Output = Option<PortCounts>;
+
+    fn slices<S: SliceStream>(self) -> Option<PortCounts> {
+        let service = self
+            .builder(S::STREAM)?
+            .publish_subscribe::<[u8]>()
+            .user_header::<S::Header>()
+            .open()
+            .ok()?;
+        Some(counts(service.dynamic_config()))
+    }
+
+    fn messages<S: MessageStream>(self) -> Option<PortCounts> {
+        let service = self
+            .builder(S::STREAM)?
+            .publish_subscribe::<S::Message>()
+            .open()
+            .ok()?;
+        Some(counts(service.dynamic_config()))
+    }
+
+    fn requests<S: RequestStream>(self) -> Option<PortCounts> {
+        let service = self
+            .builder(S::STREAM)?
+            .request_response::<S::Request, S::Response>()
+            .open()
+            .ok()?;
+        Some(PortCounts {
+            publishers: service.dynamic_config().number_of_servers(),
+            subscribers: service.dynamic_config().number_of_clients(),
+        })
+    }
 }
 
 fn counts(dynamic: &PubSubDynamicConfig) -> PortCounts {
     PortCounts {
         publishers: dynamic.number_of_publishers(),
         subscribers: dynamic.number_of_subscribers(),
-    }
-}
-
-/// History (kept for late subscribers) and queue length of each message stream.
-fn message_queue_sizes(stream: Stream) -> (usize, usize) {
-    match stream {
-        // Every update matters and a restarted inference node rebuilds its gallery from them.
-        Stream::Gallery => (GALLERY_HISTORY, GALLERY_HISTORY),
-        // Only the newest matters; a late reader gets it at once.
-        _ => (1, 2),
     }
 }
 

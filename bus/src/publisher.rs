@@ -1,6 +1,6 @@
 //! Publishing slices (frames, JPEGs) that wake their subscribers.
 
-use crate::bus::Ipc;
+use crate::Ipc;
 use iceoryx2::port::notifier::Notifier;
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::prelude::ZeroCopySend;
