@@ -352,6 +352,18 @@ impl Config {
         Ok(config)
     }
 
+    /// How long encode waits without composited frames before it falls back (or withholds):
+    /// `encode.fallback_after_ms`, plus in `exact` overlay mode the overlay's `exact_wait_ms`,
+    /// since the overlay holds each frame that long for its detections. Resolved here so that
+    /// encode reads no other node's section.
+    pub fn encode_fallback_after(&self) -> std::time::Duration {
+        let overlay_wait_ms = match self.overlay.mode {
+            OverlayMode::Exact => self.overlay.exact_wait_ms,
+            OverlayMode::Latest => 0,
+        };
+        std::time::Duration::from_millis(self.encode.fallback_after_ms + overlay_wait_ms)
+    }
+
     /// The validated camera id.
     pub fn camera(&self) -> Result<CameraId, InvalidCameraId> {
         CameraId::new(&self.camera_id)

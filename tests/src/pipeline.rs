@@ -178,6 +178,31 @@ impl Pipeline {
         panic!("/api/health never answered {status} within {timeout:?}; last: {last}");
     }
 
+    /// Polls `/api/health` until it answers 200 with every node of `nodes` alive, up to
+    /// `timeout`; returns the body.
+    pub async fn wait_for_nodes_alive(
+        &self,
+        nodes: &[&str],
+        timeout: Duration,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let health = self.wait_for_health(200, remaining).await;
+            if nodes
+                .iter()
+                .all(|node| health["nodes"][node]["alive"] == true)
+            {
+                return health;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not every node of {nodes:?} alive within {timeout:?}: {health}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Sends SIGTERM to the supervisor and waits up to `timeout` for it to exit; returns how
     /// long it took.
     pub fn terminate(&mut self, timeout: Duration) -> Option<Duration> {

@@ -32,10 +32,9 @@ async fn no_node_outlives_a_killed_supervisor_and_the_camera_starts_again_at_onc
         .config(CONFIG)
         .same_camera_as(&pipeline)
         .start();
-    let health = again.wait_for_health(200, Duration::from_secs(20)).await;
-    for node in NODES {
-        assert_eq!(health["nodes"][node]["alive"], true, "{health}");
-    }
+    again
+        .wait_for_nodes_alive(&NODES, Duration::from_secs(20))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

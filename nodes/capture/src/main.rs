@@ -6,7 +6,7 @@ use mm_bus::SlicePublisher;
 use mm_capture::select;
 use mm_capture::source::{FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::status::STATUS_PERIOD;
+use mm_runtime::node_loop::NodeWork;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{streams, FrameHeader, PixelFormat, Stage};
 use std::time::Duration;
@@ -14,9 +14,9 @@ use tokio::time::{interval, MissedTickBehavior};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let (mut node, mut stop) = NodeContext::launch("capture")?;
+    let (mut node, stop) = NodeContext::launch("capture")?;
     let selected = select::open_source(&node.config.capture).context("opening the frame source")?;
-    let mut source = selected.source;
+    let source = selected.source;
     tracing::info!(source = %selected.reason, "frame source ready");
     if selected.fallback {
         tracing::warn!(source = %selected.reason, "no camera: serving a substitute");
@@ -29,47 +29,59 @@ async fn main() -> anyhow::Result<()> {
     let publisher = node
         .bus
         .slice_publisher::<streams::FramesRaw>(PixelFormat::Rgb24.frame_len(width, height))?;
-    let mut pacer = Pacer::new(source.pacing());
-    let mut status_tick = interval(STATUS_PERIOD);
-    // Sequence numbers continue across restarts: a run starts at its start time in
-    // milliseconds, which is later than any number an earlier run reached below 1000 fps.
-    let mut sequence = monotonic_ns() / 1_000_000;
+    let work = CaptureWork {
+        pacer: Pacer::new(source.pacing()),
+        source,
+        publisher,
+        // Sequence numbers continue across restarts: a run starts at its start time in
+        // milliseconds, which is later than any number an earlier run reached below 1000 fps.
+        sequence: monotonic_ns() / 1_000_000,
+    };
+    node.run(stop, work).await;
+    Ok(())
+}
 
-    loop {
+/// The source, the publisher it writes into, and the next frame's number.
+struct CaptureWork {
+    source: Box<dyn FrameSource>,
+    publisher: SlicePublisher<FrameHeader>,
+    pacer: Pacer,
+    sequence: u64,
+}
+
+impl NodeWork for CaptureWork {
+    /// The moment to capture the next frame.
+    type Input = ();
+    type Error = std::convert::Infallible;
+
+    async fn next(&mut self) -> Result<(), Self::Error> {
         // A lost camera is reopened after a growing delay, waited out here so that a stop
         // request or a status tick is never held up by it.
-        let retry_delay = source.retry_delay();
-        tokio::select! {
-            biased;
-            signal = &mut stop => {
-                tracing::info!(?signal, "stopping");
-                break;
-            }
-            _ = status_tick.tick() => {
-                node.status.publish();
-                continue;
-            }
-            () = tokio::time::sleep(retry_delay), if !retry_delay.is_zero() => {}
-            () = pacer.wait(), if retry_delay.is_zero() => {}
+        let retry_delay = self.source.retry_delay();
+        if retry_delay.is_zero() {
+            self.pacer.wait().await;
+        } else {
+            tokio::time::sleep(retry_delay).await;
         }
-        match capture_one(source.as_mut(), &publisher, sequence) {
+        Ok(())
+    }
+
+    async fn handle(&mut self, node: &mut NodeContext, (): ()) {
+        match capture_one(self.source.as_mut(), &self.publisher, self.sequence) {
             Ok(()) => {
-                sequence += 1;
+                self.sequence += 1;
                 node.status.record_frame(0);
             }
             Err(error) => {
                 tracing::warn!(%error, "no frame");
                 node.status.record_error(&error);
-                // A device that is gone is retried by the source with its own backoff; a
-                // failing frame must not turn into a busy loop.
-                if !matches!(source.pacing(), Pacing::Every(_)) {
+                // A failing frame must not turn into a busy loop.
+                if !matches!(self.source.pacing(), Pacing::Every(_)) {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
             }
         }
     }
-    node.status.stopping();
-    Ok(())
 }
 
 /// Why one capture iteration failed.

@@ -5,16 +5,16 @@
 //! stream never stops because of the overlay — unless `privacy.blur_unknown_faces` is on: a
 //! raw frame would show every face, so then nothing is sent until the overlay is back.
 
-use mm_bus::SliceSample;
-use mm_bus::{ReceiveError, SlicePublisher};
+use mm_bus::{ReceiveError, SlicePublisher, SliceSample, SliceSubscriber};
 use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
-use mm_runtime::config::{EncodeInput, OverlayMode};
-use mm_runtime::status::{StatusReporter, STATUS_PERIOD};
+use mm_runtime::config::EncodeInput;
+use mm_runtime::node_loop::NodeWork;
+use mm_runtime::status::StatusReporter;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{streams, FrameHeader, JpegHeader, Stream};
 use std::time::Duration;
-use tokio::time::{interval, Instant};
+use tokio::time::Instant;
 
 /// Encodes frames in sequence order, each at most once, whichever stream they come from.
 struct Encoder {
@@ -56,31 +56,24 @@ impl Encoder {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let (mut node, mut stop) = NodeContext::launch("encode")?;
+    let (mut node, stop) = NodeContext::launch("encode")?;
     let config = node.config.encode.clone();
     let quality = config.quality.clamp(1, 100) as u8;
     let capture = &node.config.capture;
     // A JPEG is far smaller than the frame; the segment grows if one is ever larger.
     let initial_jpeg_len = capture.width as usize * capture.height as usize / 2;
-    let mut raw = node.bus.slice_subscriber::<streams::FramesRaw>()?;
-    let mut composited = match config.input {
+    let raw = node.bus.slice_subscriber::<streams::FramesRaw>()?;
+    let composited = match config.input {
         EncodeInput::Raw => None,
         EncodeInput::Composited => Some(node.bus.slice_subscriber::<streams::FramesComposited>()?),
     };
-    let mut encoder = Encoder {
+    let encoder = Encoder {
         jpeg: JpegEncoder::new(quality),
         publisher: node
             .bus
             .slice_publisher::<streams::FramesJpeg>(initial_jpeg_len)?,
         last_sequence: None,
     };
-    // In `exact` mode the overlay holds each frame until its detections arrive, so silence up
-    // to that wait is expected and no reason to fall back.
-    let overlay_wait_ms = match node.config.overlay.mode {
-        OverlayMode::Exact => node.config.overlay.exact_wait_ms,
-        OverlayMode::Latest => 0,
-    };
-    let fallback_after = Duration::from_millis(config.fallback_after_ms + overlay_wait_ms);
     let preferred = if composited.is_some() {
         Stream::FramesComposited
     } else {
@@ -90,68 +83,94 @@ async fn main() -> anyhow::Result<()> {
     node.status
         .set_detail(&format!("{} q{quality}", preferred.suffix()));
     tracing::info!(input = preferred.suffix(), quality, "encoding");
-
-    // Raw frames show every face: a blurring camera withholds them instead of falling back.
-    let fallback = if node.config.privacy.blur_unknown_faces {
-        Fallback::Withhold
-    } else {
-        Fallback::RawFrames
+    let work = EncodeWork {
+        encoder,
+        raw,
+        composited,
+        fallback_after: node.config.encode_fallback_after(),
+        // Raw frames show every face: a blurring camera withholds them instead.
+        fallback: if node.config.privacy.blur_unknown_faces {
+            Fallback::Withhold
+        } else {
+            Fallback::RawFrames
+        },
+        last_composited: None,
+        on_fallback: false,
     };
-    let mut last_composited: Option<Instant> = None;
-    let mut on_fallback = false;
-    let mut status_tick = interval(STATUS_PERIOD);
-    loop {
+    node.run(stop, work).await;
+    Ok(())
+}
+
+/// A frame that arrived, and from where.
+enum Arrived {
+    /// From `frames/composited`.
+    Composited(SliceSample<FrameHeader>),
+    /// From `frames/raw`.
+    Raw(SliceSample<FrameHeader>),
+}
+
+/// Encode's inputs and the state of its fallback.
+struct EncodeWork {
+    encoder: Encoder,
+    raw: SliceSubscriber<FrameHeader>,
+    composited: Option<SliceSubscriber<FrameHeader>>,
+    fallback_after: Duration,
+    fallback: Fallback,
+    last_composited: Option<Instant>,
+    on_fallback: bool,
+}
+
+impl NodeWork for EncodeWork {
+    type Input = Arrived;
+    type Error = ReceiveError;
+
+    async fn next(&mut self) -> Result<Arrived, ReceiveError> {
         tokio::select! {
             biased;
-            signal = &mut stop => {
-                tracing::info!(?signal, "stopping");
-                break;
-            }
-            _ = status_tick.tick() => node.status.publish(),
-            received = next_frame(&mut composited) => match received {
-                Ok(sample) => {
-                    last_composited = Some(Instant::now());
-                    if on_fallback {
-                        on_fallback = false;
-                        tracing::info!("composited frames are back");
-                        node.status.set_input(Stream::FramesComposited.suffix());
-                    }
-                    let skipped = composited.as_ref().map_or(0, |c| c.skipped());
-                    encoder.encode(sample, &mut node.status, skipped);
-                }
-                Err(error) => node.recover_from_receive_error(&error).await,
-            },
-            received = raw.next() => match received {
-                Ok(sample) => {
-                    let overlay_silent = composited.is_some()
-                        && last_composited.is_none_or(|at| at.elapsed() >= fallback_after);
-                    if composited.is_some() && overlay_silent && !on_fallback {
-                        on_fallback = true;
-                        match fallback {
-                            Fallback::RawFrames => {
-                                tracing::warn!("no composited frames: encoding raw frames");
-                                node.status.set_input(Stream::FramesRaw.suffix());
-                            }
-                            Fallback::Withhold => {
-                                tracing::warn!("no composited frames: withholding frames (privacy.blur_unknown_faces)");
-                                node.status.set_input("none");
-                                node.status.record_error(&WITHHELD);
-                            }
-                        }
-                    }
-                    let encode_raw = composited.is_none()
-                        || (overlay_silent && fallback == Fallback::RawFrames);
-                    if encode_raw {
-                        let skipped = raw.skipped();
-                        encoder.encode(sample, &mut node.status, skipped);
-                    }
-                }
-                Err(error) => node.recover_from_receive_error(&error).await,
-            },
+            sample = next_frame(&mut self.composited) => sample.map(Arrived::Composited),
+            sample = self.raw.next() => sample.map(Arrived::Raw),
         }
     }
-    node.status.stopping();
-    Ok(())
+
+    async fn handle(&mut self, node: &mut NodeContext, input: Arrived) {
+        match input {
+            Arrived::Composited(sample) => {
+                self.last_composited = Some(Instant::now());
+                if self.on_fallback {
+                    self.on_fallback = false;
+                    tracing::info!("composited frames are back");
+                    node.status.set_input(Stream::FramesComposited.suffix());
+                }
+                let skipped = self.composited.as_ref().map_or(0, |c| c.skipped());
+                self.encoder.encode(sample, &mut node.status, skipped);
+            }
+            Arrived::Raw(sample) => {
+                let reads_composited = self.composited.is_some();
+                let overlay_silent = reads_composited
+                    && self
+                        .last_composited
+                        .is_none_or(|at| at.elapsed() >= self.fallback_after);
+                if overlay_silent && !self.on_fallback {
+                    self.on_fallback = true;
+                    match self.fallback {
+                        Fallback::RawFrames => {
+                            tracing::warn!("no composited frames: encoding raw frames");
+                            node.status.set_input(Stream::FramesRaw.suffix());
+                        }
+                        Fallback::Withhold => {
+                            tracing::warn!("no composited frames: withholding frames (privacy.blur_unknown_faces)");
+                            node.status.set_input("none");
+                            node.status.record_error(&WITHHELD);
+                        }
+                    }
+                }
+                if !reads_composited || (overlay_silent && self.fallback == Fallback::RawFrames) {
+                    let skipped = self.raw.skipped();
+                    self.encoder.encode(sample, &mut node.status, skipped);
+                }
+            }
+        }
+    }
 }
 
 /// What encode does while the overlay is silent.
@@ -169,7 +188,7 @@ const WITHHELD: &str =
 
 /// The next composited frame, or never when encode reads raw frames only.
 async fn next_frame(
-    subscriber: &mut Option<mm_bus::SliceSubscriber<FrameHeader>>,
+    subscriber: &mut Option<SliceSubscriber<FrameHeader>>,
 ) -> Result<SliceSample<FrameHeader>, ReceiveError> {
     match subscriber {
         Some(subscriber) => subscriber.next().await,

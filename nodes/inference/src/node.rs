@@ -1,19 +1,21 @@
 //! The inference node: reads `frames/raw` in place, publishes `detections`, keeps the gallery
 //! from `gallery` messages, and answers best-face requests.
 
-use mm_bus::Incoming;
-use mm_bus::RequestServer;
+use mm_bus::{
+    Incoming, MessagePublisher, MessageSubscriber, ReceiveError, RequestError, RequestServer,
+    SliceSample, SliceSubscriber,
+};
 use mm_inference::image::RgbView;
 use mm_inference::report::fill_detections;
 use mm_inference::{EmbedFaces, FrameVision, Vision};
 use mm_runtime::clock::monotonic_ns;
-use mm_runtime::status::STATUS_PERIOD;
+use mm_runtime::node_loop::NodeWork;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{
-    streams, BestFaceRequest, BestFaceResponse, BestFaceStatus, FaceDetection, Stream,
+    streams, BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, FaceDetection,
+    FrameHeader, GalleryUpdate, Stream,
 };
 use std::time::{Duration, Instant};
-use tokio::time::interval;
 
 /// A best-face request waits at most this long for a frame before it is answered `NoFrame`.
 const REQUEST_FRAME_WAIT: Duration = Duration::from_secs(1);
@@ -42,7 +44,7 @@ async fn serve(
     if let Err(error) = mm_runtime::procfs::set_niceness(niceness) {
         tracing::warn!(%error, niceness, "cannot lower the scheduling priority");
     }
-    let mut vision = match Vision::load(&node.config.inference) {
+    let vision = match Vision::load(&node.config.inference) {
         Ok(vision) => vision,
         Err(error) => {
             node.status.record_error(&error);
@@ -50,13 +52,9 @@ async fn serve(
             return Err(error.into());
         }
     };
-    let mut frames = node.bus.slice_subscriber::<streams::FramesRaw>()?;
+    let frames = node.bus.slice_subscriber::<streams::FramesRaw>()?;
     #[cfg(feature = "cuda")]
-    let mut pinned = pin_frames(&vision);
-    let detections = node.bus.message_publisher::<streams::Detections>()?;
-    let mut gallery = node.bus.message_subscriber::<streams::Gallery>()?;
-    let best_face: BestFaceServer = node.bus.request_server::<streams::BestFace>()?;
-    let min_face_px = node.config.inference.min_face_px;
+    let pinned = pin_frames(&vision);
     node.status.set_input(Stream::FramesRaw.suffix());
     node.status.set_detail(&format!(
         "{:?}, hands {}, persons {}",
@@ -64,94 +62,161 @@ async fn serve(
         node.config.inference.hands,
         node.config.inference.persons
     ));
+    let work = InferenceWork {
+        vision,
+        frames,
+        #[cfg(feature = "cuda")]
+        pinned,
+        detections: node.bus.message_publisher::<streams::Detections>()?,
+        gallery: node.bus.message_subscriber::<streams::Gallery>()?,
+        best_face: node.bus.request_server::<streams::BestFace>()?,
+        min_face_px: node.config.inference.min_face_px,
+        pending: Vec::new(),
+        skipped_before: 0,
+    };
     tracing::info!("models loaded; waiting for frames");
+    node.run(stop, work).await;
+    Ok(())
+}
 
-    let mut pending: Vec<PendingRequest> = Vec::new();
-    let mut status_tick = interval(STATUS_PERIOD);
-    let mut skipped_before = 0;
-    tokio::pin!(stop);
-    loop {
-        // Processing takes longer than a frame interval, so a frame is always waiting and the
-        // select below never returns Pending on its own: yielding lets tokio poll its timers
-        // and descriptors (status tick, gallery, requests, stop signal) between frames.
-        tokio::task::yield_now().await;
+/// What woke inference.
+enum Arrived {
+    /// Gallery changes, oldest first.
+    Gallery(Vec<GalleryUpdate>),
+    /// A client sent best-face requests.
+    Requests,
+    /// A frame to process.
+    Frame(SliceSample<FrameHeader>),
+}
+
+/// Why waiting for an input failed.
+#[derive(Debug, thiserror::Error)]
+enum WaitError {
+    /// The gallery or the frames.
+    #[error(transparent)]
+    Receive(#[from] ReceiveError),
+    /// The best-face requests.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+}
+
+/// The models, the node's ports and the requests waiting for a frame.
+struct InferenceWork {
+    vision: Vision,
+    frames: SliceSubscriber<FrameHeader>,
+    #[cfg(feature = "cuda")]
+    pinned: Option<mm_inference::cuda::PinnedFrames>,
+    detections: MessagePublisher<Detections>,
+    gallery: MessageSubscriber<GalleryUpdate>,
+    best_face: BestFaceServer,
+    min_face_px: u32,
+    pending: Vec<PendingRequest>,
+    skipped_before: u64,
+}
+
+impl NodeWork for InferenceWork {
+    type Input = Arrived;
+    type Error = WaitError;
+
+    async fn next(&mut self) -> Result<Arrived, WaitError> {
         tokio::select! {
             biased;
-            signal = &mut stop => {
-                tracing::info!(?signal, "stopping");
-                break;
-            }
-            _ = status_tick.tick() => {
-                answer_stale(&best_face, &mut pending);
-                node.status.publish();
-            }
-            updates = gallery.next_batch() => match updates {
-                Ok(updates) => {
-                    for update in &updates {
-                        vision.gallery_mut().apply(update);
-                    }
-                    tracing::info!(enrolled = vision.gallery_mut().len(), "gallery updated");
-                }
-                Err(error) => node.recover_from_receive_error(&error).await,
-            },
-            woken = best_face.wait() => {
-                if let Err(error) = woken {
-                    node.recover_from_receive_error(&error).await;
-                }
-                while let Ok(Some(request)) = best_face.try_next() {
-                    pending.push((Instant::now(), request));
-                }
-            }
-            received = frames.next() => match received {
-                Ok(sample) => {
-                    let header = *sample.user_header();
-                    let embed = if pending.is_empty() { EmbedFaces::ToRecognise } else { EmbedFaces::All };
-                    let view = RgbView::new(sample.payload(), header.width as usize, header.height as usize);
-                    // The GPU reads a registered frame slot in place (frame-input models).
-                    #[cfg(feature = "cuda")]
-                    let view = view.map(|view| match pinned.as_mut().map(|p| p.register(sample.payload())) {
-                        Some(Ok(address)) => view.with_device_address(address),
-                        Some(Err(error)) => {
-                            tracing::warn!(%error, "frame not registered with CUDA: read from the host");
-                            view
-                        }
-                        None => view,
-                    });
-                    let processed = match view {
-                        Ok(view) => vision.process(&view, embed).map_err(anyhow::Error::from),
-                        Err(error) => Err(error.into()),
-                    };
-                    drop(sample);
-                    match processed {
-                        Ok(frame) => {
-                            let skipped = frames.skipped();
-                            let newly_skipped = (skipped - skipped_before) as u32;
-                            skipped_before = skipped;
-                            let published = detections.publish_with(|message| {
-                                message.sequence = header.sequence;
-                                message.capture_ns = header.capture_ns;
-                                message.skipped_frames = newly_skipped;
-                                fill_detections(&frame, header.width, header.height, message);
-                                message.done_ns = monotonic_ns();
-                            });
-                            if let Err(error) = published {
-                                node.status.record_error(&error);
-                            }
-                            answer_pending(&best_face, &mut pending, &frame, header.sequence, min_face_px);
-                            node.status.record_frame(skipped);
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, "frame not processed");
-                            node.status.record_error(&error);
-                        }
-                    }
-                }
-                Err(error) => node.recover_from_receive_error(&error).await,
-            },
+            updates = self.gallery.next_batch() => Ok(Arrived::Gallery(updates?)),
+            woken = self.best_face.wait() => woken.map(|()| Arrived::Requests).map_err(WaitError::from),
+            sample = self.frames.next() => Ok(Arrived::Frame(sample?)),
         }
     }
-    node.status.stopping();
-    Ok(())
+
+    async fn handle(&mut self, node: &mut NodeContext, input: Arrived) {
+        match input {
+            Arrived::Gallery(updates) => {
+                for update in &updates {
+                    self.vision.gallery_mut().apply(update);
+                }
+                tracing::info!(
+                    enrolled = self.vision.gallery_mut().len(),
+                    "gallery updated"
+                );
+            }
+            Arrived::Requests => {
+                while let Ok(Some(request)) = self.best_face.try_next() {
+                    self.pending.push((Instant::now(), request));
+                }
+            }
+            Arrived::Frame(sample) => self.process(node, sample),
+        }
+    }
+
+    fn on_status_tick(&mut self, _node: &mut NodeContext) {
+        answer_stale(&self.best_face, &mut self.pending);
+    }
+}
+
+impl InferenceWork {
+    /// Runs every model over one frame, publishes the detections and answers waiting
+    /// best-face requests from it.
+    fn process(&mut self, node: &mut NodeContext, sample: SliceSample<FrameHeader>) {
+        let header = *sample.user_header();
+        let embed = if self.pending.is_empty() {
+            EmbedFaces::ToRecognise
+        } else {
+            EmbedFaces::All
+        };
+        let view = RgbView::new(
+            sample.payload(),
+            header.width as usize,
+            header.height as usize,
+        );
+        // The GPU reads a registered frame slot in place (frame-input models).
+        #[cfg(feature = "cuda")]
+        let view = view.map(|view| {
+            match self.pinned.as_mut().map(|p| p.register(sample.payload())) {
+                Some(Ok(address)) => view.with_device_address(address),
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "frame not registered with CUDA: read from the host");
+                    view
+                }
+                None => view,
+            }
+        });
+        let processed = match view {
+            Ok(view) => self
+                .vision
+                .process(&view, embed)
+                .map_err(anyhow::Error::from),
+            Err(error) => Err(error.into()),
+        };
+        drop(sample);
+        match processed {
+            Ok(frame) => {
+                let skipped = self.frames.skipped();
+                let newly_skipped = (skipped - self.skipped_before) as u32;
+                self.skipped_before = skipped;
+                let published = self.detections.publish_with(|message| {
+                    message.sequence = header.sequence;
+                    message.capture_ns = header.capture_ns;
+                    message.skipped_frames = newly_skipped;
+                    fill_detections(&frame, header.width, header.height, message);
+                    message.done_ns = monotonic_ns();
+                });
+                if let Err(error) = published {
+                    node.status.record_error(&error);
+                }
+                answer_pending(
+                    &self.best_face,
+                    &mut self.pending,
+                    &frame,
+                    header.sequence,
+                    self.min_face_px,
+                );
+                node.status.record_frame(skipped);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "frame not processed");
+                node.status.record_error(&error);
+            }
+        }
+    }
 }
 
 /// The CUDA registration of frame segments, when the models run on a GPU provider and the
