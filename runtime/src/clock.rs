@@ -10,3 +10,11 @@ pub fn monotonic_ns() -> u64 {
         Err(_) => 0,
     }
 }
+
+/// Wall-clock time in milliseconds since the Unix epoch (0 if the clock is before it), for
+/// replies to clients; never for comparing bus timestamps.
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

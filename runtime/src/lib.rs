@@ -15,7 +15,6 @@ pub mod secret;
 pub mod shutdown;
 pub mod status;
 pub mod supervisor;
-mod vision_config;
 
 pub use config::{Config, ConfigError};
 pub use node::{NodeArgs, NodeContext, NodeStartError};

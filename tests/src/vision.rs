@@ -15,6 +15,7 @@ pub async fn get_json(pipeline: &Pipeline, path: &str) -> (u16, Value) {
 pub async fn post_json(pipeline: &Pipeline, path: &str, body: &str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(pipeline.url(path))
+        .header("content-type", "application/json")
         .body(body.to_owned())
         .send()
         .await

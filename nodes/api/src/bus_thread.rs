@@ -1,10 +1,10 @@
 //! The thread that owns the API's iceoryx2 ports (they are not `Send`): it takes each new JPEG
 //! into the broadcast and answers status requests from the HTTP handlers.
 
+use crate::detections::ReceivedDetections;
 use crate::frame::JpegFrame;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
-use crate::vision_routes::ReceivedDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
 use mm_runtime::{NodeArgs, NodeContext};
@@ -202,7 +202,7 @@ async fn run(
                         let received = ReceivedDetections {
                             detections: Box::new(*newest),
                             received_ns: monotonic_ns(),
-                            received_unix_ms: crate::routes::unix_ms(),
+                            received_unix_ms: mm_runtime::clock::unix_ms(),
                         };
                         vision.detections.send_replace(Some(Arc::new(received)));
                     }

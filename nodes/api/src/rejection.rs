@@ -1,5 +1,6 @@
 //! Every error the API answers is JSON: `{"error": "..."}` with a 4xx or 5xx status.
 
+use crate::json_body::{BadBody, NotJson};
 use serde_json::json;
 use std::convert::Infallible;
 use warp::http::StatusCode;
@@ -32,7 +33,12 @@ pub async fn handle_rejection(rejection: Rejection) -> Result<warp::reply::Respo
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type: application/json".to_owned(),
         )
-    } else if let Some(crate::vision_routes::BadBody(error)) = rejection.find() {
+    } else if let Some(NotJson(declared)) = rejection.find() {
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("expected Content-Type: application/json, got {declared}"),
+        )
+    } else if let Some(BadBody(error)) = rejection.find() {
         (
             StatusCode::BAD_REQUEST,
             format!("invalid JSON body: {error}"),

@@ -4,10 +4,9 @@ use crate::frame::BOUNDARY;
 use crate::health::{health_report, HealthInputs};
 use crate::rejection::{handle_rejection, json_error};
 use crate::state::AppState;
-use mm_runtime::clock::monotonic_ns;
+use mm_runtime::clock::{monotonic_ns, unix_ms};
 use serde_json::json;
 use std::convert::Infallible;
-use std::time::{SystemTime, UNIX_EPOCH};
 use warp::http::{header, HeaderValue, StatusCode};
 use warp::{Filter, Reply};
 
@@ -49,13 +48,6 @@ pub fn routes(
         .unify()
         .recover(handle_rejection)
         .unify()
-}
-
-/// Wall-clock time in ms since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn index() -> warp::reply::Response {

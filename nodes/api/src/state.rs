@@ -1,9 +1,9 @@
 //! What every HTTP handler shares.
 
 use crate::bus_thread::StatusView;
+use crate::detections::LatestDetections;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
-use crate::vision_routes::LatestDetections;
 use crate::visualization::Visualization;
 use mm_runtime::Config;
 use mm_shm_schema::OverlayPolicy;

@@ -1,5 +1,7 @@
 //! Vision routes: latest detections, current gesture, recognition, visualisation toggles.
 
+use crate::detections::ReceivedDetections;
+use crate::json_body::optional_json;
 use crate::rejection::json_error;
 use crate::state::AppState;
 use crate::visualization::{ClientKey, ClientVisualization};
@@ -16,22 +18,6 @@ use warp::{Filter, Rejection, Reply};
 
 /// Detections older than this are not "current".
 const FRESH_NS: u64 = 2_000_000_000;
-/// Largest JSON body the vision routes accept.
-const BODY_LIMIT: u64 = 16 * 1024;
-
-/// Detections as the bus thread received them.
-#[derive(Debug, Clone)]
-pub struct ReceivedDetections {
-    /// The message.
-    pub detections: Box<Detections>,
-    /// When the API received it (CLOCK_MONOTONIC ns).
-    pub received_ns: u64,
-    /// Unix time of receipt, ms.
-    pub received_unix_ms: u64,
-}
-
-/// The newest detections, shared with the handlers.
-pub type LatestDetections = tokio::sync::watch::Receiver<Option<Arc<ReceivedDetections>>>;
 
 /// Body of `POST /api/face/recognize`.
 #[derive(Debug, Default, Deserialize)]
@@ -112,24 +98,6 @@ pub fn routes(
         .or(gesture_toggle)
         .unify()
 }
-
-/// A JSON body that may be empty (then the defaults apply).
-fn optional_json<T: for<'de> Deserialize<'de> + Default + Send>(
-) -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
-    warp::body::content_length_limit(BODY_LIMIT)
-        .and(warp::body::bytes())
-        .and_then(|bytes: bytes::Bytes| async move {
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(T::default());
-            }
-            serde_json::from_slice(&bytes).map_err(|e| warp::reject::custom(BadBody(e.to_string())))
-        })
-}
-
-/// A request body that is not the expected JSON.
-#[derive(Debug)]
-pub struct BadBody(pub String);
-impl warp::reject::Reject for BadBody {}
 
 /// The newest detections if they are fresh, or the reason there are none.
 fn fresh(state: &AppState) -> Result<Arc<ReceivedDetections>, &'static str> {

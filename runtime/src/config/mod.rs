@@ -4,11 +4,31 @@
 //! empty file — or none — is a working configuration: the synthetic demo camera at 1280x720,
 //! 30 fps, served on port 5002.
 
+//!
+//! One module per section, each with its defaults, its documentation and its own
+//! `validate()`; this module holds the whole, loading, and the rules that span sections.
+
+mod api;
+mod bus;
+mod capture;
+mod encode;
+mod inference;
+mod log;
+mod overlay;
+mod privacy;
+mod supervisor;
+
+pub use api::ApiConfig;
+pub use bus::BusConfig;
+pub use capture::{CaptureConfig, SourceChoice, V4l2FormatChoice};
+pub use encode::{EncodeConfig, EncodeInput};
+pub use inference::{ExecutionProvider, HandModel, InferenceConfig, Preprocess};
+pub use log::LogConfig;
+pub use overlay::{OverlayConfig, OverlayMode};
+pub use privacy::PrivacyConfig;
+pub use supervisor::SupervisorConfig;
+
 use crate::env_override::{apply_env_overrides, EnvOverrideError};
-pub use crate::vision_config::{
-    ExecutionProvider, HandModel, InferenceConfig, OverlayConfig, OverlayMode, Preprocess,
-    PrivacyConfig,
-};
 use mm_shm_schema::{CameraId, InvalidCameraId};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -18,7 +38,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_PATH_ENV: &str = "MM_CONFIG";
 
 /// Largest frame edge accepted (4K UHD width).
-const MAX_EDGE: u32 = 3840;
+pub(crate) const MAX_EDGE: u32 = 3840;
 
 /// Longest duration any `*_ms` key accepts (one day): every such value times 1 000 000 fits a
 /// `u64` of nanoseconds with room to add timestamps.
@@ -53,136 +73,6 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-/// Which frame source capture opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceChoice {
-    /// V4L2 when a device exists, else synthetic.
-    Auto,
-    /// The built-in moving scene over photos.
-    Synthetic,
-    /// A video file, looped.
-    File,
-    /// A V4L2 camera.
-    V4l2,
-}
-
-/// Which pixel format to ask a V4L2 camera for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum V4l2FormatChoice {
-    /// YUYV when the camera offers the size and rate, else MJPEG.
-    Auto,
-    /// Uncompressed YUYV 4:2:2.
-    Yuyv,
-    /// Motion JPEG, decoded once into the shared-memory frame.
-    Mjpeg,
-}
-
-/// `[capture]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CaptureConfig {
-    /// `auto`, `synthetic`, `file` or `v4l2`.
-    pub source: SourceChoice,
-    /// Frame width in pixels (even).
-    pub width: u32,
-    /// Frame height in pixels (even).
-    pub height: u32,
-    /// Frames per second.
-    pub fps: u32,
-    /// Synthetic: folder of JPEG photos to pan across; empty means the built-in demo photos.
-    pub photos_dir: String,
-    /// File: the video to loop.
-    pub file_path: String,
-    /// File: pace at the file's own frame rate (false: as fast as it decodes, for benchmarks).
-    pub file_paced: bool,
-    /// V4L2: device path.
-    pub device: String,
-    /// V4L2: pixel format to negotiate.
-    pub v4l2_format: V4l2FormatChoice,
-    /// V4L2: first delay before reopening a lost device, doubled after each failed attempt
-    /// up to 2 s (`mm_capture::v4l2::MAX_RECONNECT_DELAY`).
-    pub reconnect_delay_ms: u64,
-}
-
-/// Which frames encode turns into JPEG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EncodeInput {
-    /// `frames/raw`, straight from capture.
-    Raw,
-    /// `frames/composited`, from the overlay node.
-    Composited,
-}
-
-/// `[encode]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EncodeConfig {
-    /// `raw` or `composited`.
-    pub input: EncodeInput,
-    /// JPEG quality, 1..=100.
-    pub quality: u32,
-    /// `composited`: when no composited frame arrived for this long (overlay down), raw
-    /// frames are encoded until composited ones come back.
-    pub fallback_after_ms: u64,
-}
-
-/// `[api]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ApiConfig {
-    /// Address the HTTP server listens on.
-    pub bind: String,
-    /// `/api/health` turns 503 when no frame arrived for this long.
-    pub health_timeout_ms: u64,
-    /// Most `/stream` viewers at once; one more gets 503.
-    pub max_viewers: u32,
-}
-
-/// `[bus]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BusConfig {
-    /// Shared memory (`/dev/shm`) the camera's frame segments may take, in MiB. The default
-    /// matches the `shm_size` of `docker/compose.yml`; a frame size needing more is refused at
-    /// start instead of failing later in iceoryx2.
-    pub max_shm_mb: u64,
-}
-
-impl Default for BusConfig {
-    fn default() -> Self {
-        Self { max_shm_mb: 1024 }
-    }
-}
-
-/// `[supervisor]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SupervisorConfig {
-    /// Nodes to run, each as the binary `mm-<name>`.
-    pub nodes: Vec<String>,
-    /// Folder of the node binaries; empty means the supervisor's own folder.
-    pub bin_dir: String,
-    /// First delay before restarting a crashed node.
-    pub restart_backoff_initial_ms: u64,
-    /// Longest delay between restarts.
-    pub restart_backoff_max_ms: u64,
-    /// A node that ran this long before crashing restarts after the initial delay again.
-    pub restart_reset_after_ms: u64,
-    /// After SIGTERM, how long a node may take before it is killed.
-    pub stop_timeout_ms: u64,
-}
-
-/// `[log]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// A `tracing` filter, e.g. `info` or `info,mm_capture=debug`.
-    pub level: String,
-}
-
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -196,64 +86,6 @@ impl Default for Config {
             supervisor: SupervisorConfig::default(),
             bus: BusConfig::default(),
             log: LogConfig::default(),
-        }
-    }
-}
-
-impl Default for CaptureConfig {
-    fn default() -> Self {
-        Self {
-            source: SourceChoice::Auto,
-            width: 1280,
-            height: 720,
-            fps: 30,
-            photos_dir: String::new(),
-            file_path: String::new(),
-            file_paced: true,
-            device: "/dev/video0".to_owned(),
-            v4l2_format: V4l2FormatChoice::Auto,
-            reconnect_delay_ms: 500,
-        }
-    }
-}
-
-impl Default for EncodeConfig {
-    fn default() -> Self {
-        Self {
-            input: EncodeInput::Composited,
-            quality: 80,
-            fallback_after_ms: 200,
-        }
-    }
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        Self {
-            bind: "0.0.0.0:5002".to_owned(),
-            health_timeout_ms: 2000,
-            max_viewers: 64,
-        }
-    }
-}
-
-impl Default for SupervisorConfig {
-    fn default() -> Self {
-        Self {
-            nodes: KNOWN_NODES.map(str::to_owned).to_vec(),
-            bin_dir: String::new(),
-            restart_backoff_initial_ms: 250,
-            restart_backoff_max_ms: 10_000,
-            restart_reset_after_ms: 30_000,
-            stop_timeout_ms: 4_000,
-        }
-    }
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        Self {
-            level: "info".to_owned(),
         }
     }
 }
@@ -371,172 +203,20 @@ impl Config {
 
     /// The API's listen address.
     pub fn api_bind(&self) -> Result<SocketAddr, ConfigError> {
-        self.api.bind.parse().map_err(|_| ConfigError::OutOfRange {
-            key: "api.bind",
-            value: self.api.bind.clone(),
-            reason: "must be an address like 0.0.0.0:5002",
-        })
+        self.api.bind_address()
     }
 
+    /// Every section's own rules, then those that span sections.
     fn validate(&self) -> Result<(), ConfigError> {
         self.camera()?;
-        self.api_bind()?;
-        let capture = &self.capture;
-        let check = |ok: bool, key: &'static str, value: String, reason: &'static str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(ConfigError::OutOfRange { key, value, reason })
-            }
-        };
-        let edge_ok = |v: u32| (2..=MAX_EDGE).contains(&v) && v.is_multiple_of(2);
-        check(
-            edge_ok(capture.width),
-            "capture.width",
-            capture.width.to_string(),
-            "must be even, 2..=3840",
-        )?;
-        check(
-            edge_ok(capture.height),
-            "capture.height",
-            capture.height.to_string(),
-            "must be even, 2..=3840",
-        )?;
-        check(
-            (1..=120).contains(&capture.fps),
-            "capture.fps",
-            capture.fps.to_string(),
-            "must be 1..=120",
-        )?;
-        check(
-            (1..=100).contains(&self.encode.quality),
-            "encode.quality",
-            self.encode.quality.to_string(),
-            "must be 1..=100",
-        )?;
-        check(
-            self.supervisor.restart_backoff_initial_ms <= self.supervisor.restart_backoff_max_ms,
-            "supervisor.restart_backoff_initial_ms",
-            self.supervisor.restart_backoff_initial_ms.to_string(),
-            "must not exceed restart_backoff_max_ms",
-        )?;
-        let inference = &self.inference;
-        check(
-            (1..=64).contains(&inference.threads),
-            "inference.threads",
-            inference.threads.to_string(),
-            "must be 1..=64",
-        )?;
-        check(
-            (0..=19).contains(&inference.niceness),
-            "inference.niceness",
-            inference.niceness.to_string(),
-            "must be 0..=19",
-        )?;
-        check(
-            (64..=MAX_EDGE).contains(&inference.face_input_size),
-            "inference.face_input_size",
-            inference.face_input_size.to_string(),
-            "must be 64..=3840",
-        )?;
-        check(
-            (1..=mm_shm_schema::MAX_HANDS as u32).contains(&inference.max_hands),
-            "inference.max_hands",
-            inference.max_hands.to_string(),
-            "must be 1..=4",
-        )?;
-        for (key, value) in [
-            ("inference.face_threshold", inference.face_threshold),
-            ("inference.palm_threshold", inference.palm_threshold),
-            (
-                "inference.hand_presence_threshold",
-                inference.hand_presence_threshold,
-            ),
-            ("inference.person_threshold", inference.person_threshold),
-        ] {
-            // 0 would report every anchor of the detector as a hit.
-            check(
-                value > 0.0 && value <= 1.0,
-                key,
-                value.to_string(),
-                "must be in (0, 1]",
-            )?;
-        }
-        check(
-            inference.recognition_threshold > 0.0 && inference.recognition_threshold < 2.0,
-            "inference.recognition_threshold",
-            inference.recognition_threshold.to_string(),
-            "must be between 0 and 2 (Euclidean distance)",
-        )?;
-        self.validate_durations()?;
-        self.validate_nodes()?;
+        self.capture.validate()?;
+        self.encode.validate()?;
+        self.inference.validate()?;
+        self.overlay.validate()?;
+        self.api.validate()?;
+        self.supervisor.validate()?;
         self.validate_privacy()?;
         self.validate_shared_memory()
-    }
-
-    /// Every `*_ms` key: at most [`MAX_DURATION_MS`], so converting it to nanoseconds cannot
-    /// overflow; back-offs, delays and timeouts also above zero (zero turns a retry into a busy
-    /// loop, or a timeout into a permanent failure).
-    fn validate_durations(&self) -> Result<(), ConfigError> {
-        let (capture, supervisor) = (&self.capture, &self.supervisor);
-        let positive = [
-            ("capture.reconnect_delay_ms", capture.reconnect_delay_ms),
-            ("encode.fallback_after_ms", self.encode.fallback_after_ms),
-            ("api.health_timeout_ms", self.api.health_timeout_ms),
-            (
-                "overlay.max_detection_age_ms",
-                self.overlay.max_detection_age_ms,
-            ),
-            (
-                "supervisor.restart_backoff_initial_ms",
-                supervisor.restart_backoff_initial_ms,
-            ),
-            (
-                "supervisor.restart_backoff_max_ms",
-                supervisor.restart_backoff_max_ms,
-            ),
-            ("supervisor.stop_timeout_ms", supervisor.stop_timeout_ms),
-        ];
-        let any = [
-            ("overlay.exact_wait_ms", self.overlay.exact_wait_ms),
-            (
-                "supervisor.restart_reset_after_ms",
-                supervisor.restart_reset_after_ms,
-            ),
-        ];
-        for (key, value) in positive {
-            if value == 0 {
-                return Err(out_of_range(key, value, "must be above 0"));
-            }
-        }
-        for (key, value) in positive.into_iter().chain(any) {
-            if value > MAX_DURATION_MS {
-                return Err(out_of_range(
-                    key,
-                    value,
-                    "must be at most 86400000 (one day)",
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// `supervisor.nodes` names known nodes, each once.
-    fn validate_nodes(&self) -> Result<(), ConfigError> {
-        let nodes = &self.supervisor.nodes;
-        for (index, node) in nodes.iter().enumerate() {
-            if !KNOWN_NODES.contains(&node.as_str()) {
-                return Err(out_of_range(
-                    "supervisor.nodes",
-                    node,
-                    "unknown node (known: capture, inference, overlay, encode, api)",
-                ));
-            }
-            if nodes[..index].contains(node) {
-                return Err(out_of_range("supervisor.nodes", node, "named twice"));
-            }
-        }
-        Ok(())
     }
 
     /// A blurring camera never encodes the raw frames: they show every face.
@@ -569,12 +249,47 @@ impl Config {
 }
 
 /// A [`ConfigError::OutOfRange`] for `key`.
-fn out_of_range(key: &'static str, value: impl ToString, reason: &'static str) -> ConfigError {
+pub(crate) fn out_of_range(
+    key: &'static str,
+    value: impl ToString,
+    reason: &'static str,
+) -> ConfigError {
     ConfigError::OutOfRange {
         key,
         value: value.to_string(),
         reason,
     }
+}
+
+/// `Ok` when `ok`, else [`ConfigError::OutOfRange`] for `key`.
+pub(crate) fn check(
+    ok: bool,
+    key: &'static str,
+    value: impl ToString,
+    reason: &'static str,
+) -> Result<(), ConfigError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(out_of_range(key, value, reason))
+    }
+}
+
+/// A `*_ms` key: at most [`MAX_DURATION_MS`], so converting it to nanoseconds cannot overflow;
+/// when `positive`, also above zero (zero turns a retry into a busy loop, or a timeout into a
+/// permanent failure).
+pub(crate) fn check_duration(
+    key: &'static str,
+    value: u64,
+    positive: bool,
+) -> Result<(), ConfigError> {
+    check(!positive || value > 0, key, value, "must be above 0")?;
+    check(
+        value <= MAX_DURATION_MS,
+        key,
+        value,
+        "must be at most 86400000 (one day)",
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `[inference]`, `[overlay]` and `[privacy]`: the vision part of the configuration.
+//! `[inference]`: the models and where they run.
 
+use super::{check, ConfigError, MAX_EDGE};
 use serde::{Deserialize, Serialize};
 
 /// Where ONNX Runtime runs the models.
@@ -123,45 +124,50 @@ impl Default for InferenceConfig {
     }
 }
 
-/// When overlay draws detections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OverlayMode {
-    /// Never wait: the newest detections are drawn on the newest frame.
-    Latest,
-    /// Wait up to `exact_wait_ms` for the frame's own detections.
-    Exact,
-}
-
-/// `[overlay]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OverlayConfig {
-    /// `latest` or `exact`.
-    pub mode: OverlayMode,
-    /// `exact`: longest wait for a frame's detections before it is drawn without them.
-    pub exact_wait_ms: u64,
-    /// Detections older than this (capture time against the frame's) are not drawn.
-    pub max_detection_age_ms: u64,
-    /// Draw person boxes.
-    pub draw_persons: bool,
-}
-
-impl Default for OverlayConfig {
-    fn default() -> Self {
-        Self {
-            mode: OverlayMode::Latest,
-            exact_wait_ms: 150,
-            max_detection_age_ms: 500,
-            draw_persons: false,
+impl InferenceConfig {
+    /// Thread and priority ranges, input sizes the detector takes, thresholds in (0, 1].
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check(
+            (1..=64).contains(&self.threads),
+            "inference.threads",
+            self.threads,
+            "must be 1..=64",
+        )?;
+        check(
+            (0..=19).contains(&self.niceness),
+            "inference.niceness",
+            self.niceness,
+            "must be 0..=19",
+        )?;
+        check(
+            (64..=MAX_EDGE).contains(&self.face_input_size),
+            "inference.face_input_size",
+            self.face_input_size,
+            "must be 64..=3840",
+        )?;
+        check(
+            (1..=mm_shm_schema::MAX_HANDS as u32).contains(&self.max_hands),
+            "inference.max_hands",
+            self.max_hands,
+            "must be 1..=4",
+        )?;
+        for (key, value) in [
+            ("inference.face_threshold", self.face_threshold),
+            ("inference.palm_threshold", self.palm_threshold),
+            (
+                "inference.hand_presence_threshold",
+                self.hand_presence_threshold,
+            ),
+            ("inference.person_threshold", self.person_threshold),
+        ] {
+            // 0 would report every anchor of the detector as a hit.
+            check(value > 0.0 && value <= 1.0, key, value, "must be in (0, 1]")?;
         }
+        check(
+            self.recognition_threshold > 0.0 && self.recognition_threshold < 2.0,
+            "inference.recognition_threshold",
+            self.recognition_threshold,
+            "must be between 0 and 2 (Euclidean distance)",
+        )
     }
-}
-
-/// `[privacy]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PrivacyConfig {
-    /// Pixelate faces nobody has been recognised as, on the stream.
-    pub blur_unknown_faces: bool,
 }

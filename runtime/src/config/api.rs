@@ -1,0 +1,52 @@
+//! `[api]`: the REST API and `/stream`.
+
+use super::{check, check_duration, ConfigError};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// `[api]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// `/api/health` turns 503 when no frame arrived for this long.
+    pub health_timeout_ms: u64,
+    /// Most `/stream` viewers at once; one more gets 503.
+    pub max_viewers: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            bind: "0.0.0.0:5002".to_owned(),
+            health_timeout_ms: 2000,
+            max_viewers: 64,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// The listen address.
+    pub fn bind_address(&self) -> Result<SocketAddr, ConfigError> {
+        self.bind.parse().map_err(|_| {
+            super::out_of_range(
+                "api.bind",
+                &self.bind,
+                "must be an address like 0.0.0.0:5002",
+            )
+        })
+    }
+
+    /// A parseable address, a health timeout above zero, room for one viewer at least.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_address()?;
+        check(
+            self.max_viewers >= 1,
+            "api.max_viewers",
+            self.max_viewers,
+            "must be at least 1",
+        )?;
+        check_duration("api.health_timeout_ms", self.health_timeout_ms, true)
+    }
+}

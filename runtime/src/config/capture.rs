@@ -1,0 +1,100 @@
+//! `[capture]`: the frame source.
+
+use super::{check, check_duration, ConfigError, MAX_EDGE};
+use serde::{Deserialize, Serialize};
+
+/// Which frame source capture opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceChoice {
+    /// V4L2 when a device exists, else synthetic.
+    Auto,
+    /// The built-in moving scene over photos.
+    Synthetic,
+    /// A video file, looped.
+    File,
+    /// A V4L2 camera.
+    V4l2,
+}
+
+/// Which pixel format to ask a V4L2 camera for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum V4l2FormatChoice {
+    /// YUYV when the camera offers the size and rate, else MJPEG.
+    Auto,
+    /// Uncompressed YUYV 4:2:2.
+    Yuyv,
+    /// Motion JPEG, decoded once into the shared-memory frame.
+    Mjpeg,
+}
+
+/// `[capture]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptureConfig {
+    /// `auto`, `synthetic`, `file` or `v4l2`.
+    pub source: SourceChoice,
+    /// Frame width in pixels (even).
+    pub width: u32,
+    /// Frame height in pixels (even).
+    pub height: u32,
+    /// Frames per second.
+    pub fps: u32,
+    /// Synthetic: folder of JPEG photos to pan across; empty means the built-in demo photos.
+    pub photos_dir: String,
+    /// File: the video to loop.
+    pub file_path: String,
+    /// File: pace at the file's own frame rate (false: as fast as it decodes, for benchmarks).
+    pub file_paced: bool,
+    /// V4L2: device path.
+    pub device: String,
+    /// V4L2: pixel format to negotiate.
+    pub v4l2_format: V4l2FormatChoice,
+    /// V4L2: first delay before reopening a lost device, doubled after each failed attempt
+    /// up to 2 s (`mm_capture::v4l2::MAX_RECONNECT_DELAY`).
+    pub reconnect_delay_ms: u64,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        Self {
+            source: SourceChoice::Auto,
+            width: 1280,
+            height: 720,
+            fps: 30,
+            photos_dir: String::new(),
+            file_path: String::new(),
+            file_paced: true,
+            device: "/dev/video0".to_owned(),
+            v4l2_format: V4l2FormatChoice::Auto,
+            reconnect_delay_ms: 500,
+        }
+    }
+}
+
+impl CaptureConfig {
+    /// Frame sizes and rates the pipeline handles; a reconnect delay that cannot spin.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let edge_ok = |v: u32| (2..=MAX_EDGE).contains(&v) && v.is_multiple_of(2);
+        check(
+            edge_ok(self.width),
+            "capture.width",
+            self.width,
+            "must be even, 2..=3840",
+        )?;
+        check(
+            edge_ok(self.height),
+            "capture.height",
+            self.height,
+            "must be even, 2..=3840",
+        )?;
+        check(
+            (1..=120).contains(&self.fps),
+            "capture.fps",
+            self.fps,
+            "must be 1..=120",
+        )?;
+        check_duration("capture.reconnect_delay_ms", self.reconnect_delay_ms, true)
+    }
+}
