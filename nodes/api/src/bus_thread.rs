@@ -90,8 +90,9 @@ pub struct VisionChannels {
 }
 
 /// Starts the node on its own thread (config, bus, dead-node cleanup) and returns once its
-/// ports are open, or with the error that prevented it.
-pub fn spawn(
+/// ports are open, or with the error that prevented it. The wait is awaited, so the caller's
+/// runtime thread is never blocked by it.
+pub async fn spawn(
     args: NodeArgs,
     broadcast: FrameBroadcast,
     stats: Arc<Mutex<FrameStats>>,
@@ -104,7 +105,7 @@ pub fn spawn(
         snapshot,
         wanted: wanted.clone(),
     };
-    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let (ready_tx, ready_rx) = oneshot::channel::<anyhow::Result<()>>();
     let (end_of_life, ended) = oneshot::channel::<()>();
     let handle = std::thread::Builder::new()
         .name("mm-api-bus".to_owned())
@@ -135,7 +136,7 @@ pub fn spawn(
             });
         })?;
     ready_rx
-        .recv()
+        .await
         .map_err(|_| anyhow::anyhow!("bus thread ended during start-up"))??;
     Ok((
         BusThread {

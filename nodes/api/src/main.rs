@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
             policy: policy_rx,
         };
         let (mut bus, statuses) =
-            bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision)?;
+            bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision).await?;
         let bus_ended = bus.ended();
         let state = AppState {
             detections,
