@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
     // hyper reports every viewer that closes /stream mid-frame as a connection error; that is
     // how MJPEG viewers leave, not a fault.
     mm_runtime::logging::init_silencing(&config.log.level, &["warp::server::run"]);
-    let bind = config.api_bind()?;
+    let bind = config.api.bind_address()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -72,7 +72,7 @@ fn index() -> warp::reply::Response {
 /// `GET /stream`: `multipart/x-mixed-replace; boundary=frame`, one part per new JPEG.
 fn stream(state: AppState) -> warp::reply::Response {
     let max_viewers = state.config.api.max_viewers as usize;
-    let Some(parts) = state.broadcast.viewer_stream_within(max_viewers) else {
+    let Some(parts) = state.broadcast.viewer_stream(max_viewers) else {
         return json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             &format!("too many viewers: /stream serves at most {max_viewers} at once"),

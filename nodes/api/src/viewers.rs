@@ -55,16 +55,10 @@ impl FrameBroadcast {
         self.viewers.load(Ordering::Relaxed)
     }
 
-    /// The multipart parts for one viewer: the newest frame at once, then each newer one.
+    /// The multipart parts for one more viewer — the newest frame at once, then each newer
+    /// one — while fewer than `max_viewers` watch; `None` when that many already do (checked
+    /// and counted in one atomic step).
     pub fn viewer_stream(
-        &self,
-    ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + Sync + 'static {
-        self.stream_for(ViewerCount::new(self.viewers.clone()))
-    }
-
-    /// Like [`FrameBroadcast::viewer_stream`] while fewer than `max_viewers` watch; `None`
-    /// when that many already do (checked and counted in one atomic step).
-    pub fn viewer_stream_within(
         &self,
         max_viewers: usize,
     ) -> Option<impl Stream<Item = Result<Bytes, Infallible>> + Send + Sync + 'static> {
@@ -118,11 +112,6 @@ struct ViewerState {
 struct ViewerCount(Arc<AtomicUsize>);
 
 impl ViewerCount {
-    fn new(count: Arc<AtomicUsize>) -> Self {
-        count.fetch_add(1, Ordering::Relaxed);
-        Self(count)
-    }
-
     /// Counts one more viewer unless `max` already watch.
     fn within(count: Arc<AtomicUsize>, max: usize) -> Option<Self> {
         count
@@ -165,8 +154,8 @@ mod tests {
     #[tokio::test]
     async fn a_slow_viewer_skips_to_the_newest_frame() {
         let broadcast = FrameBroadcast::new();
-        let mut fast = Box::pin(broadcast.viewer_stream());
-        let mut slow = Box::pin(broadcast.viewer_stream());
+        let mut fast = Box::pin(broadcast.viewer_stream(usize::MAX).unwrap());
+        let mut slow = Box::pin(broadcast.viewer_stream(usize::MAX).unwrap());
         assert_eq!(broadcast.viewers(), 2);
 
         let mut fast_seen = Vec::new();
@@ -185,7 +174,7 @@ mod tests {
     async fn no_frame_is_sent_twice() {
         let broadcast = FrameBroadcast::new();
         broadcast.publish(frame(9));
-        let mut viewer = Box::pin(broadcast.viewer_stream());
+        let mut viewer = Box::pin(broadcast.viewer_stream(usize::MAX).unwrap());
         assert_eq!(sequence_of(&viewer.next().await.unwrap().unwrap()), 9);
         // The same frame published again (e.g. a re-delivered sample) is not re-sent.
         broadcast.publish(frame(9));
@@ -196,7 +185,7 @@ mod tests {
     #[tokio::test]
     async fn closing_ends_every_viewer_stream() {
         let broadcast = FrameBroadcast::new();
-        let mut viewer = Box::pin(broadcast.viewer_stream());
+        let mut viewer = Box::pin(broadcast.viewer_stream(usize::MAX).unwrap());
         broadcast.close();
         assert!(viewer.next().await.is_none());
     }
@@ -205,7 +194,7 @@ mod tests {
     async fn a_new_viewer_gets_the_current_frame_at_once_and_leaving_is_counted() {
         let broadcast = FrameBroadcast::new();
         broadcast.publish(frame(3));
-        let mut viewer = Box::pin(broadcast.viewer_stream());
+        let mut viewer = Box::pin(broadcast.viewer_stream(usize::MAX).unwrap());
         assert_eq!(sequence_of(&viewer.next().await.unwrap().unwrap()), 3);
         assert_eq!(broadcast.viewers(), 1);
         drop(viewer);
@@ -215,12 +204,12 @@ mod tests {
     #[tokio::test]
     async fn viewers_beyond_the_cap_are_refused_until_one_leaves() {
         let broadcast = FrameBroadcast::new();
-        let first = broadcast.viewer_stream_within(2).expect("first viewer");
-        let second = broadcast.viewer_stream_within(2).expect("second viewer");
-        assert!(broadcast.viewer_stream_within(2).is_none());
+        let first = broadcast.viewer_stream(2).expect("first viewer");
+        let second = broadcast.viewer_stream(2).expect("second viewer");
+        assert!(broadcast.viewer_stream(2).is_none());
         assert_eq!(broadcast.viewers(), 2);
         drop(first);
-        assert!(broadcast.viewer_stream_within(2).is_some());
+        assert!(broadcast.viewer_stream(2).is_some());
         drop(second);
     }
 }

@@ -89,13 +89,9 @@ impl Visualization {
     }
 
     /// How many clients have settings.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.clients.len()
-    }
-
-    /// Whether no client has settings.
-    pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
     }
 
     /// What the overlay may draw: face boxes always (anonymous, no names); hand skeletons when

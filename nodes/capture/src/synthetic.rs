@@ -225,20 +225,21 @@ impl FrameSource for SyntheticSource {
     }
 }
 
-/// Paints every column of `frame` that no picture covers with the background grey.
+/// Paints every column of `frame` that no picture covers with the background grey. `places`
+/// run left to right without overlapping, as [`place`] lays them out.
 fn fill_outside(frame: &mut [u8], width: usize, places: &[Place]) {
-    let mut covered = vec![false; width];
+    let mut gaps = Vec::with_capacity(places.len() + 1);
+    let mut covered_to = 0;
     for place in places {
-        let end = (place.left + place.width) as usize;
-        covered[(place.left as usize).min(width)..end.min(width)].fill(true);
+        let left = place.left as usize;
+        if left > covered_to {
+            gaps.push((covered_to * 3, left * 3));
+        }
+        covered_to = left + place.width as usize;
     }
-    let gaps: Vec<(usize, usize)> = (0..width)
-        .filter(|&x| !covered[x] && (x == 0 || covered[x - 1]))
-        .map(|start| {
-            let end = (start..width).find(|&x| covered[x]).unwrap_or(width);
-            (start * 3, end * 3)
-        })
-        .collect();
+    if covered_to < width {
+        gaps.push((covered_to * 3, width * 3));
+    }
     if gaps.is_empty() {
         return;
     }

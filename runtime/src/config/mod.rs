@@ -31,7 +31,6 @@ pub use supervisor::SupervisorConfig;
 use crate::env_override::{apply_env_overrides, EnvOverrideError};
 use mm_shm_schema::{CameraId, InvalidCameraId};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// Environment variable naming the config file when `--config` is not given.
@@ -199,11 +198,6 @@ impl Config {
     /// The validated camera id.
     pub fn camera(&self) -> Result<CameraId, InvalidCameraId> {
         CameraId::new(&self.camera_id)
-    }
-
-    /// The API's listen address.
-    pub fn api_bind(&self) -> Result<SocketAddr, ConfigError> {
-        self.api.bind_address()
     }
 
     /// Every section's own rules, then those that span sections.
