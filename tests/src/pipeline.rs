@@ -14,9 +14,17 @@ pub struct PipelineBuilder {
     nodes: &'static str,
     encode_input: &'static str,
     camera_and_port: Option<(String, u16)>,
+    keep_logs: bool,
 }
 
 impl PipelineBuilder {
+    /// Writes what every process logs (stderr) to a file that [`Pipeline::logs`] reads,
+    /// instead of the test's own stderr.
+    pub fn keep_logs(mut self) -> Self {
+        self.keep_logs = true;
+        self
+    }
+
     /// Adds TOML lines to the config (sections included).
     pub fn config(mut self, toml: &str) -> Self {
         self.config.push_str(toml);
@@ -57,10 +65,12 @@ impl PipelineBuilder {
             encode_input: self.encode_input,
             _dir: dir,
         };
-        let supervisor = pipeline
-            .command("mm-supervisor")
-            .spawn()
-            .expect("start mm-supervisor");
+        let mut command = pipeline.command("mm-supervisor");
+        if self.keep_logs {
+            let log = std::fs::File::create(pipeline.log_path()).expect("create log file");
+            command.stderr(log);
+        }
+        let supervisor = command.spawn().expect("start mm-supervisor");
         pipeline.supervisor = Some(supervisor);
         pipeline
     }
@@ -87,7 +97,17 @@ impl Pipeline {
             nodes: "capture,encode,api",
             encode_input: "raw",
             camera_and_port: None,
+            keep_logs: false,
         }
+    }
+
+    /// What the processes logged so far (with [`PipelineBuilder::keep_logs`]).
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self._dir.path().join("stderr.log")
     }
 
     /// A command for `binary` (e.g. `mm-supervisor`, `mm-capture`) of this camera: its config

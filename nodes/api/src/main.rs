@@ -16,7 +16,12 @@ fn main() -> anyhow::Result<()> {
     let config = Config::load(args.config_path().as_deref()).context("loading config")?;
     // hyper reports every viewer that closes /stream mid-frame as a connection error; that is
     // how MJPEG viewers leave, not a fault.
-    mm_runtime::logging::init_silencing(&config.log.level, &["warp::server::run"]);
+    let log_defaults = [
+        &["warp::server::run=off"],
+        mm_http::request_log::LOG_DEFAULTS,
+    ]
+    .concat();
+    mm_runtime::logging::init_with_defaults(&config.log.level, &log_defaults);
     let bind = config.api.bind_address()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -52,10 +52,10 @@ fn main() -> anyhow::Result<()> {
             let mut failed = 0;
             for image in &images {
                 match describe(&mut vision, image, embeddings) {
-                    Ok(report) => writeln!(stdout, "{report}")?,
+                    Ok(report) => writeln!(stdout, "{}", serde_json::to_string(&report)?)?,
                     Err(error) => {
                         failed += 1;
-                        eprintln!("mm-inference: {error}");
+                        eprintln!("mm-inference: {:#}", anyhow::Error::new(error));
                     }
                 }
             }

@@ -4,19 +4,30 @@
 use crate::image::RgbView;
 use crate::report::fill_detections;
 use crate::vision::{EmbedFaces, Vision};
-use mm_shm_schema::vision_json::detections_json;
+use mm_shm_schema::vision_json::DetectionsJson;
 use mm_shm_schema::Detections;
-use serde_json::{json, Value};
-use std::path::Path;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 /// Why an image could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read image {path}: {reason}")]
+#[error("cannot read image {}", path.display())]
 pub struct ImageReadError {
     /// The file.
-    pub path: String,
-    /// What went wrong.
-    pub reason: String,
+    pub path: PathBuf,
+    /// What the decoder said.
+    #[source]
+    pub source: image::ImageError,
+}
+
+/// What `detect --json` prints for one image.
+#[derive(Debug, Serialize)]
+pub struct ImageReport {
+    /// The image's path, as given.
+    pub image: String,
+    /// What was found in it.
+    #[serde(flatten)]
+    pub detections: DetectionsJson,
 }
 
 /// Why an image could not be described.
@@ -45,12 +56,11 @@ pub struct StillImage {
 
 /// Reads a JPEG or PNG (any colour type) as RGB24.
 pub fn read_image(path: &Path) -> Result<StillImage, ImageReadError> {
-    let error = |reason: String| ImageReadError {
-        path: path.display().to_string(),
-        reason,
-    };
     let decoded = image::open(path)
-        .map_err(|e| error(e.to_string()))?
+        .map_err(|source| ImageReadError {
+            path: path.to_owned(),
+            source,
+        })?
         .to_rgb8();
     let (width, height) = decoded.dimensions();
     Ok(StillImage {
@@ -66,7 +76,7 @@ pub fn describe(
     vision: &mut Vision,
     path: &Path,
     embeddings: bool,
-) -> Result<Value, DescribeError> {
+) -> Result<ImageReport, DescribeError> {
     let still = read_image(path)?;
     let view = RgbView::new(&still.pixels, still.width, still.height)?;
     vision.reset_tracking();
@@ -83,17 +93,15 @@ pub fn describe(
         still.height as u32,
         &mut detections,
     );
-    let mut report = detections_json(&detections);
+    let mut detections = DetectionsJson::new(&detections);
+    detections.sequence = None;
     if embeddings {
-        if let Some(faces) = report["faces"].as_array_mut() {
-            for (face_json, face) in faces.iter_mut().zip(&frame.faces) {
-                face_json["embedding"] = json!(face.embedding.map(|e| e.to_vec()));
-            }
+        for (face_json, face) in detections.faces.iter_mut().zip(&frame.faces) {
+            face_json.embedding = face.embedding.map(|e| e.to_vec());
         }
     }
-    if let Some(object) = report.as_object_mut() {
-        object.remove("sequence");
-        object.insert("image".into(), json!(path.display().to_string()));
-    }
-    Ok(report)
+    Ok(ImageReport {
+        image: path.display().to_string(),
+        detections,
+    })
 }

@@ -38,6 +38,11 @@ impl ApiConfig {
         })
     }
 
+    /// [`Self::health_timeout_ms`] in nanoseconds (validated to at most a day: no overflow).
+    pub fn health_timeout_ns(&self) -> u64 {
+        self.health_timeout_ms.saturating_mul(1_000_000)
+    }
+
     /// A parseable address, a health timeout above zero, room for one viewer at least.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         self.bind_address()?;

@@ -161,7 +161,8 @@ fn node_health(status: &NodeStatus, alive: &BTreeSet<String>, now_ns: u64) -> No
     }
 }
 
-fn round2(value: f64) -> f64 {
+/// Two decimals: more are noise in a rate or a duration.
+pub fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 

@@ -1,0 +1,19 @@
+//! HTTP plumbing shared by every mmoment-edge server: the API (5002) now, the biometric
+//! (5003) and Solana (5001) nodes next.
+//!
+//! - [`reply`]: typed JSON replies, and [`ApiError`], the one error shape (`{"error": ...}`
+//!   with its status).
+//! - [`json_body`]: request bodies are JSON only (415 otherwise), bounded in size.
+//! - [`rejection`]: every rejection warp raises becomes an [`ApiError`].
+//! - [`request_log`]: a request id on every request, in every log line and in the
+//!   `x-request-id` reply header.
+//! - [`route_table`]: each route declared once, with who may call it.
+
+pub mod json_body;
+pub mod rejection;
+pub mod reply;
+pub mod request_log;
+pub mod route_table;
+
+pub use reply::{json, json_with_status, respond, ApiError, ErrorBody, Response};
+pub use route_table::{Access, RouteSpec};

@@ -1,0 +1,121 @@
+//! Each route declared once: method, path, older aliases, who may call it, what it does.
+//!
+//! A server builds its filters from its [`RouteSpec`]s ([`RouteSpec::filter`]), lists them
+//! in its index, and its tests walk the same list; so a route cannot exist without saying
+//! who may call it.
+
+use serde::Serialize;
+use warp::filters::BoxedFilter;
+use warp::http::Method;
+use warp::path::FullPath;
+use warp::{Filter, Rejection};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Anyone who can reach the port.
+    Public,
+    /// A caller with a valid session token.
+    Session,
+    /// The camera's owner.
+    Owner,
+}
+
+/// One route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteSpec {
+    /// Short name (the key in the index's `endpoints`).
+    pub name: &'static str,
+    /// The HTTP method.
+    #[serde(serialize_with = "method_name")]
+    pub method: Method,
+    /// The path, from the root.
+    pub path: &'static str,
+    /// Older paths that answer the same (kept for the reference system's clients).
+    pub aliases: &'static [&'static str],
+    /// Who may call it.
+    pub access: Access,
+    /// What it does, in one line.
+    pub summary: &'static str,
+}
+
+fn method_name<S: serde::Serializer>(method: &Method, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(method.as_str())
+}
+
+impl RouteSpec {
+    /// Matches this route's path (or an alias) and method; a matching path with another
+    /// method is rejected as "method not allowed".
+    pub fn filter(&'static self) -> impl Filter<Extract = (), Error = Rejection> + Clone {
+        warp::path::full()
+            .and_then(move |path: FullPath| async move {
+                if self.matches_path(path.as_str()) {
+                    Ok(())
+                } else {
+                    Err(warp::reject::not_found())
+                }
+            })
+            .untuple_one()
+            .and(method_filter(&self.method))
+    }
+
+    /// Whether `path` is this route's path or one of its aliases.
+    pub fn matches_path(&self, path: &str) -> bool {
+        self.path == path || self.aliases.contains(&path)
+    }
+}
+
+/// Warp's own method filter for `method`, so that a wrong method gets its 405 rejection.
+fn method_filter(method: &Method) -> BoxedFilter<()> {
+    match *method {
+        Method::POST => warp::post().boxed(),
+        Method::PUT => warp::put().boxed(),
+        Method::DELETE => warp::delete().boxed(),
+        Method::PATCH => warp::patch().boxed(),
+        Method::HEAD => warp::head().boxed(),
+        _ => warp::get().boxed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rejection::handle_rejection;
+
+    static TOGGLE: RouteSpec = RouteSpec {
+        name: "toggle",
+        method: Method::POST,
+        path: "/api/toggle",
+        aliases: &["/toggle"],
+        access: Access::Public,
+        summary: "Toggles.",
+    };
+
+    fn routes(
+    ) -> impl Filter<Extract = (crate::Response,), Error = std::convert::Infallible> + Clone {
+        TOGGLE
+            .filter()
+            .map(|| crate::json(&"toggled"))
+            .recover(handle_rejection)
+            .unify()
+    }
+
+    #[tokio::test]
+    async fn the_path_an_alias_and_nothing_else() {
+        for path in ["/api/toggle", "/toggle"] {
+            let reply = warp::test::request()
+                .method("POST")
+                .path(path)
+                .reply(&routes())
+                .await;
+            assert_eq!(reply.status(), 200, "{path}");
+        }
+        let elsewhere = warp::test::request().method("POST").path("/api/toggle/x");
+        assert_eq!(elsewhere.reply(&routes()).await.status(), 404);
+        let wrong_method = warp::test::request().method("GET").path("/api/toggle");
+        let reply = wrong_method.reply(&routes()).await;
+        assert_eq!(reply.status(), 405);
+        assert_eq!(reply.body().as_ref(), br#"{"error":"method not allowed"}"#);
+    }
+}

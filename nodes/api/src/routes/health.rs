@@ -1,0 +1,86 @@
+//! `GET /api/health`: 200 while frames flow, else 503 with the reason.
+
+use super::with_state;
+use crate::health_report::{health_report, HealthInputs, HealthReport};
+use crate::state::AppState;
+use mm_http::{json_with_status, Access, ApiError, Response, RouteSpec};
+use mm_runtime::clock::{monotonic_ns, unix_ms};
+use serde::Serialize;
+use warp::http::{Method, StatusCode};
+use warp::{Filter, Rejection, Reply};
+
+pub(super) static HEALTH: RouteSpec = RouteSpec {
+    name: "health",
+    method: Method::GET,
+    path: "/api/health",
+    aliases: &["/health"],
+    access: Access::Public,
+    summary:
+        "200 while frames flow (ok or degraded), else 503 with the reason; every node's state.",
+};
+
+/// The `GET /api/health` body.
+#[derive(Debug, Serialize)]
+pub struct HealthReply {
+    /// Status, reason, frames and nodes.
+    #[serde(flatten)]
+    pub report: HealthReport,
+    /// The camera as configured.
+    pub camera: CameraInfo,
+    /// The reference system's name for `fps`.
+    pub buffer_fps: f64,
+}
+
+/// The camera as configured.
+#[derive(Debug, Serialize)]
+pub struct CameraInfo {
+    /// The camera id.
+    pub id: String,
+    /// `WIDTHxHEIGHT`.
+    pub resolution: String,
+    /// Configured frames per second.
+    pub target_fps: u32,
+    /// The configured V4L2 device.
+    pub preferred_device: String,
+}
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    HEALTH.filter().and(with_state(state)).then(health)
+}
+
+async fn health(state: AppState) -> Response {
+    let nodes = state.statuses.fresh().await;
+    let report = {
+        let Ok(mut stats) = state.stats.lock() else {
+            return ApiError::unavailable("frame statistics unavailable").into_response();
+        };
+        health_report(HealthInputs {
+            now_ns: monotonic_ns(),
+            started_ns: state.started_ns,
+            unix_ms: unix_ms(),
+            frame_timeout_ns: state.config.api.health_timeout_ns(),
+            viewers: state.broadcast.viewers(),
+            stats: &mut stats,
+            nodes: &nodes,
+        })
+    };
+    let code = if report.status == "error" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let capture = &state.config.capture;
+    let reply = HealthReply {
+        buffer_fps: report.fps,
+        report,
+        camera: CameraInfo {
+            id: state.config.camera_id.clone(),
+            resolution: format!("{}x{}", capture.width, capture.height),
+            target_fps: capture.fps,
+            preferred_device: capture.device.clone(),
+        },
+    };
+    json_with_status(&reply, code)
+}

@@ -1,0 +1,76 @@
+//! The HTTP routes of port 5002, one module per area; `session` and `media` come next.
+//!
+//! Every route is a [`RouteSpec`] in [`ROUTES`]: its filter is built from it, the index lists
+//! it, and the tests walk it.
+
+mod health;
+mod index;
+mod status;
+mod stream;
+mod vision;
+
+use crate::state::AppState;
+use mm_http::rejection::handle_rejection;
+use mm_http::request_log::with_request_log;
+use mm_http::RouteSpec;
+use std::convert::Infallible;
+use warp::{Filter, Reply};
+
+pub use health::{CameraInfo, HealthReply};
+pub use index::IndexReply;
+pub use status::{CameraStatus, StatusReply};
+pub use stream::StreamInfoReply;
+pub use vision::{DetectionsReply, GestureReply, RecognizeReply, ToggleReply};
+
+/// Every route of port 5002.
+pub static ROUTES: &[&RouteSpec] = &[
+    &index::INDEX,
+    &stream::STREAM,
+    &stream::STREAM_INFO,
+    &health::HEALTH,
+    &status::STATUS,
+    &vision::DETECTIONS,
+    &vision::GESTURE,
+    &vision::RECOGNIZE,
+    &vision::FACE_TOGGLE,
+    &vision::GESTURE_TOGGLE,
+];
+
+/// Every route, with a request id on each and JSON errors for everything that matches none.
+pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let all = index::routes()
+        .or(stream::routes(state.clone()))
+        .unify()
+        .or(health::routes(state.clone()))
+        .unify()
+        .or(status::routes(state.clone()))
+        .unify()
+        .or(vision::routes(state))
+        .unify()
+        .recover(handle_rejection)
+        .unify();
+    with_request_log(all)
+}
+
+/// A filter that hands each handler the shared state.
+fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
+    warp::any().map(move || state.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ROUTES;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn names_and_paths_are_unique() {
+        let names: BTreeSet<_> = ROUTES.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), ROUTES.len());
+        let paths: Vec<_> = ROUTES
+            .iter()
+            .flat_map(|r| std::iter::once(&r.path).chain(r.aliases))
+            .collect();
+        let unique: BTreeSet<_> = paths.iter().collect();
+        assert_eq!(unique.len(), paths.len(), "{paths:?}");
+    }
+}

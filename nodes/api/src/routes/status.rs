@@ -1,0 +1,101 @@
+//! `GET /api/status`: the reference system's shape, with true values.
+
+use super::with_state;
+use crate::state::AppState;
+use mm_http::{json, Access, Response, RouteSpec};
+use mm_runtime::clock::{monotonic_ns, unix_ms};
+use serde::Serialize;
+use warp::http::Method;
+use warp::{Filter, Rejection};
+
+pub(super) static STATUS: RouteSpec = RouteSpec {
+    name: "status",
+    method: Method::GET,
+    path: "/api/status",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Whether the camera is online, streaming, recording.",
+};
+
+/// The `GET /api/status` body.
+#[derive(Debug, Serialize)]
+pub struct StatusReply {
+    /// Always true.
+    pub success: bool,
+    /// Unix time in seconds.
+    pub timestamp: u64,
+    /// The camera's state.
+    pub data: CameraStatus,
+}
+
+/// The camera's state.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CameraStatus {
+    /// Whether a frame arrived within `api.health_timeout_ms`.
+    pub is_online: bool,
+    /// Whether RTMP streaming is on (it comes with the H.264 part of encode).
+    pub is_streaming: bool,
+    /// Whether a recording runs.
+    pub is_recording: bool,
+    /// Unix seconds of the newest frame.
+    pub last_seen: Option<u64>,
+    /// The RTMP stream.
+    pub stream_info: LiveStreamState,
+    /// The recording.
+    pub recording_info: RecordingState,
+}
+
+/// The RTMP (Livepeer) stream.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveStreamState {
+    /// Livepeer's playback id, once streaming.
+    pub playback_id: Option<String>,
+    /// Whether it is live.
+    pub is_active: bool,
+    /// `livepeer`.
+    pub format: &'static str,
+}
+
+/// The recording.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingState {
+    /// Whether one runs.
+    pub is_active: bool,
+    /// The file being written.
+    pub current_filename: Option<String>,
+}
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    STATUS.filter().and(with_state(state)).map(status)
+}
+
+fn status(state: AppState) -> Response {
+    let now = monotonic_ns();
+    let age_ns = state.stats.lock().ok().and_then(|stats| stats.age_ns(now));
+    let is_online = age_ns.is_some_and(|age| age <= state.config.api.health_timeout_ns());
+    let last_seen = age_ns.map(|age| unix_ms().saturating_sub(age / 1_000_000) / 1000);
+    json(&StatusReply {
+        success: true,
+        timestamp: unix_ms() / 1000,
+        data: CameraStatus {
+            is_online,
+            is_streaming: false,
+            is_recording: false,
+            last_seen,
+            stream_info: LiveStreamState {
+                playback_id: None,
+                is_active: false,
+                format: "livepeer",
+            },
+            recording_info: RecordingState {
+                is_active: false,
+                current_filename: None,
+            },
+        },
+    })
+}
