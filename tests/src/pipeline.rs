@@ -41,6 +41,14 @@ impl PipelineBuilder {
         self
     }
 
+    /// Runs only `nodes` (comma-separated, as `supervisor.nodes`), encode reading
+    /// `encode_input` (`raw` or `composited`).
+    pub fn nodes(mut self, nodes: &'static str, encode_input: &'static str) -> Self {
+        self.nodes = nodes;
+        self.encode_input = encode_input;
+        self
+    }
+
     /// Runs as the camera of `other` (same camera id and API port), as a restart of the
     /// system would.
     pub fn same_camera_as(mut self, other: &Pipeline) -> Self {

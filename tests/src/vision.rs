@@ -1,7 +1,10 @@
 //! Helpers for tests of the vision pipeline: polling the API and checking drawn pixels.
 
-use crate::{Part, Pipeline};
+use crate::{bin_dir, model_dir, MjpegReader, Part, Pipeline};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// GET `path` of the pipeline's API: status code and JSON body (null when not JSON).
@@ -49,6 +52,66 @@ pub async fn detections_with_a_face(pipeline: &Pipeline, timeout: Duration) -> V
         body["faces"].as_array().is_some_and(|f| !f.is_empty())
     })
     .await
+}
+
+/// A stream frame and the detections of that very frame, the detections matching `wanted`;
+/// for an overlay in `exact` mode, where each frame carries its own detections' drawing.
+pub async fn frame_with_detections(
+    pipeline: &Pipeline,
+    reader: &mut MjpegReader,
+    timeout: Duration,
+    wanted: impl Fn(&Value) -> bool + Copy,
+) -> (Part, Value) {
+    // Keep the stream's frames by sequence while collecting matching detections.
+    let mut frames: HashMap<u64, Part> = HashMap::new();
+    let mut detections: HashMap<u64, Value> = HashMap::new();
+    let deadline = Instant::now() + timeout;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "no stream frame matched wanted detections within {timeout:?}"
+        );
+        let part = reader
+            .next_part(Duration::from_secs(10))
+            .await
+            .expect("stream frame");
+        frames.insert(part.sequence(), part);
+        let body = detections_where(pipeline, timeout, wanted).await;
+        let sequence = body["sequence"].as_u64().expect("sequence");
+        detections.insert(sequence, body);
+        if let Some(found) = detections.keys().find(|s| frames.contains_key(s)).copied() {
+            let part = frames.remove(&found).expect("matched frame");
+            let body = detections.remove(&found).expect("matched detections");
+            return (part, body);
+        }
+        frames.retain(|s, _| *s + 300 > sequence);
+    }
+}
+
+/// CenterFace (the camera's own detector, at its own threshold) over `images`, run by
+/// `mm-inference detect`: how many faces it finds in each.
+pub fn faces_found_in(images: &[&Path]) -> Vec<usize> {
+    let output = Command::new(bin_dir().join("mm-inference"))
+        .arg("detect")
+        .arg("--json")
+        .args(images)
+        .env("MM_INFERENCE_MODEL_DIR", model_dir())
+        .env("MM_INFERENCE_HANDS", "false")
+        .env("MM_INFERENCE_PERSONS", "false")
+        .output()
+        .expect("run mm-inference detect");
+    assert!(
+        output.status.success(),
+        "mm-inference detect failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let report: Value = serde_json::from_str(line).expect("one JSON object per image");
+            report["faces"].as_array().map_or(0, Vec::len)
+        })
+        .collect()
 }
 
 /// A face's box as numbers.

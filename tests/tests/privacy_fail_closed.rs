@@ -1,13 +1,11 @@
 //! Privacy fails closed: with `privacy.blur_unknown_faces` on, no frame leaves the camera with
 //! a face a detector can find, even while inference is stalled and after the overlay died.
 
-use mm_e2e::vision::detections_with_a_face;
-use mm_e2e::{bin_dir, model_dir, serial, MjpegReader, Part, Pipeline};
+use mm_e2e::vision::{detections_with_a_face, faces_found_in};
+use mm_e2e::{serial, MjpegReader, Part, Pipeline};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The demo scene (portraits, pairs of portraits, a crowd) with every model running and
@@ -29,32 +27,6 @@ async fn parts_for(reader: &mut MjpegReader, span: Duration) -> Vec<Part> {
     parts
 }
 
-/// CenterFace (the camera's own detector, at its own threshold) over `images`: the faces it
-/// finds in each.
-fn faces_in(images: &[&Path]) -> Vec<usize> {
-    let output = Command::new(bin_dir().join("mm-inference"))
-        .arg("detect")
-        .arg("--json")
-        .args(images)
-        .env("MM_INFERENCE_MODEL_DIR", model_dir())
-        .env("MM_INFERENCE_HANDS", "false")
-        .env("MM_INFERENCE_PERSONS", "false")
-        .output()
-        .expect("run mm-inference detect");
-    assert!(
-        output.status.success(),
-        "mm-inference detect failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| {
-            let report: Value = serde_json::from_str(line).expect("one JSON object per image");
-            report["faces"].as_array().map_or(0, Vec::len)
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_face_leaves_unblurred_while_inference_is_stalled_or_the_overlay_dead() {
     let _serial = serial().await;
@@ -73,7 +45,7 @@ async fn no_face_leaves_unblurred_while_inference_is_stalled_or_the_overlay_dead
         .output()
         .expect("run mm-shm dump");
     assert!(dumped.status.success(), "{dumped:?}");
-    assert!(faces_in(&[&raw])[0] >= 1, "no face in the raw frame");
+    assert!(faces_found_in(&[&raw])[0] >= 1, "no face in the raw frame");
 
     let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
     let inference = Pid::from_raw(pipeline.node_pid("inference") as i32);
@@ -111,7 +83,7 @@ async fn no_face_leaves_unblurred_while_inference_is_stalled_or_the_overlay_dead
     let found: Vec<(u64, usize)> = parts
         .iter()
         .map(Part::sequence)
-        .zip(faces_in(&paths))
+        .zip(faces_found_in(&paths))
         .filter(|(_, faces)| *faces > 0)
         .collect();
     assert!(

@@ -1,12 +1,13 @@
 //! The whole vision pipeline as real processes: faces found by inference reach the API and are
 //! drawn on `/stream`; the stream survives the death of inference and of overlay.
 
-use mm_e2e::vision::{detections_with_a_face, face_box, get_json, left_edge_has_color, post_json};
-use mm_e2e::{serial, MjpegReader, Part, Pipeline};
+use mm_e2e::vision::{
+    detections_with_a_face, face_box, frame_with_detections, get_json, left_edge_has_color,
+    post_json,
+};
+use mm_e2e::{serial, MjpegReader, Pipeline};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use serde_json::Value;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// A synthetic camera (portraits panning) at a size the 2-core test machine handles with
@@ -30,36 +31,19 @@ async fn faces_reach_the_api_and_are_boxed_on_the_stream() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
 
-    // Keep the stream's frames by sequence while collecting detections with faces.
-    let mut frames: HashMap<u64, Part> = HashMap::new();
-    let mut detections: HashMap<u64, Value> = HashMap::new();
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let matched = loop {
-        assert!(
-            Instant::now() < deadline,
-            "no stream frame matched a detection with a face"
-        );
-        let part = reader
-            .next_part(Duration::from_secs(10))
-            .await
-            .expect("stream frame");
-        frames.insert(part.sequence(), part);
-        let body = detections_with_a_face(&pipeline, Duration::from_secs(30)).await;
-        let sequence = body["sequence"].as_u64().unwrap();
-        detections.insert(sequence, body);
-        if let Some(found) = detections.keys().find(|s| frames.contains_key(s)) {
-            break *found;
-        }
-        frames.retain(|s, _| *s + 300 > sequence);
-    };
-    let body = &detections[&matched];
+    let (frame, body) =
+        frame_with_detections(&pipeline, &mut reader, Duration::from_secs(40), |body| {
+            body["faces"].as_array().is_some_and(|f| !f.is_empty())
+        })
+        .await;
     let face = &body["faces"][0];
     let bbox = face_box(face);
     assert!(face["score"].as_f64().unwrap() >= 0.5);
     assert!(face["identity"].is_null(), "nobody is enrolled");
     assert!(
-        left_edge_has_color(&frames[&matched], &bbox, [230, 0, 0]),
-        "frame {matched} does not show the red box at {bbox:?}"
+        left_edge_has_color(&frame, &bbox, [230, 0, 0]),
+        "frame {} does not show the red box at {bbox:?}",
+        frame.sequence()
     );
 
     // The other vision routes answer with their shapes.

@@ -30,6 +30,9 @@ pub struct NodeHealth {
     pub uptime_s: f64,
     /// Short detail, e.g. the chosen source.
     pub detail: String,
+    /// The stream it reads now (encode: `frames/composited`, `frames/raw`, or `none` while
+    /// it withholds frames); null for a node without a choice.
+    pub input: Option<String>,
     /// The last error it reported, if any.
     pub last_error: Option<String>,
     /// Milliseconds since its newest status.
@@ -156,6 +159,7 @@ fn node_health(status: &NodeStatus, alive: &BTreeSet<String>, now_ns: u64) -> No
         pid: status.pid,
         uptime_s: round2(now_ns.saturating_sub(status.started_ns) as f64 / 1e9),
         detail: status.detail.as_str().to_owned(),
+        input: (!status.input.is_empty()).then(|| status.input.as_str().to_owned()),
         last_error: (!status.last_error.is_empty()).then(|| status.last_error.as_str().to_owned()),
         status_age_ms: status_age / 1_000_000,
     }

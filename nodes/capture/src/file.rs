@@ -1,4 +1,5 @@
-//! Video files through FFmpeg: decoded, scaled straight into the frame, looped.
+//! Video files through FFmpeg: decoded, scaled straight into the frame, looped. A file of one
+//! picture (a photo) is shown for as long as the source runs.
 
 use crate::source::{FrameSource, Pacing, SourceError};
 use ffmpeg::format::Pixel;
@@ -19,6 +20,14 @@ pub struct FileSource {
     stream_index: usize,
     decoder: ffmpeg::decoder::Video,
     decoded: ffmpeg::frame::Video,
+    /// Where the decoder writes; swapped with `decoded` on success, so that `decoded` keeps
+    /// the last picture even when the decoder has nothing more (FFmpeg clears the frame it is
+    /// given before it says so).
+    receiving: ffmpeg::frame::Video,
+    /// Frames decoded since the last rewind.
+    frames_in_loop: u64,
+    /// The file holds one picture, kept in `decoded`.
+    still: bool,
     scaler: Option<Scaler>,
     width: u32,
     height: u32,
@@ -58,6 +67,9 @@ impl FileSource {
             stream_index,
             decoder,
             decoded: ffmpeg::frame::Video::empty(),
+            receiving: ffmpeg::frame::Video::empty(),
+            frames_in_loop: 0,
+            still: false,
             scaler: None,
             width,
             height,
@@ -74,11 +86,24 @@ impl FileSource {
 
     /// Decodes until one frame is ready, rewinding at the end of the file.
     fn decode_next(&mut self) -> Result<(), SourceError> {
+        if self.still {
+            return Ok(());
+        }
         let mut rewound_without_frame = false;
         loop {
-            match self.decoder.receive_frame(&mut self.decoded) {
-                Ok(()) => return Ok(()),
+            match self.decoder.receive_frame(&mut self.receiving) {
+                Ok(()) => {
+                    std::mem::swap(&mut self.decoded, &mut self.receiving);
+                    self.frames_in_loop += 1;
+                    return Ok(());
+                }
                 Err(ffmpeg::Error::Eof) => {
+                    if self.loops == 0 && self.frames_in_loop == 1 {
+                        // One picture: many containers (image2 among them) cannot seek back
+                        // to it, and decoding it again would give the same pixels anyway.
+                        self.still = true;
+                        return Ok(());
+                    }
                     if rewound_without_frame {
                         return Err(SourceError::Frame(format!(
                             "{}: no decodable frame",
@@ -124,6 +149,7 @@ impl FileSource {
             .map_err(|e| SourceError::Frame(format!("rewind: {e}")))?;
         self.decoder.flush();
         self.loops += 1;
+        self.frames_in_loop = 0;
         Ok(())
     }
 
@@ -317,6 +343,22 @@ mod tests {
         source.fill(&mut frame).unwrap();
         assert!(frames > 10, "only {frames} frames");
         let distinct: std::collections::HashSet<_> = frame.chunks(3).collect();
+        assert!(distinct.len() > 100, "frame looks empty");
+    }
+
+    #[test]
+    fn a_photo_is_shown_for_as_long_as_the_source_runs() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/media/obama.jpg");
+        let mut source = FileSource::open(&path, 240, 300, true).unwrap();
+        let mut first = vec![0u8; 240 * 300 * 3];
+        source.fill(&mut first).unwrap();
+        let mut later = vec![0u8; 240 * 300 * 3];
+        for _ in 0..5 {
+            later.fill(0);
+            source.fill(&mut later).unwrap();
+            assert!(later == first, "a later frame differs from the photo");
+        }
+        let distinct: std::collections::HashSet<_> = first.chunks(3).collect();
         assert!(distinct.len() > 100, "frame looks empty");
     }
 

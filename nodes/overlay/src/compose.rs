@@ -97,9 +97,11 @@ pub fn draw(
         (1.0, 1.0)
     };
     let map_box = |b: [f32; 4]| [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+    // Box lines at least 3 px: JPEG keeps colour at half resolution, so a 2-px line loses it.
+    let box_line = (2 * scale).max(3);
     if options.persons {
         for person in detections.persons() {
-            canvas.stroke_rect(map_box(person.bbox), scale, PERSON);
+            canvas.stroke_rect(map_box(person.bbox), box_line, PERSON);
         }
     }
     // Pixelation follows the privacy setting alone, never the visualisation policy: a face
@@ -117,8 +119,7 @@ pub fn draw(
             let bbox = map_box(face.bbox);
             let label = face_label(face, policy);
             let color = if label.is_some() { RECOGNISED } else { UNKNOWN };
-            // At least 3 px: JPEG keeps colour at half resolution, so a 2-px line loses it.
-            canvas.stroke_rect(bbox, (2 * scale).max(3), color);
+            canvas.stroke_rect(bbox, box_line, color);
             if let Some(label) = label {
                 label_above(canvas, bbox, &label, scale, color);
             }
