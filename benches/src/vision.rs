@@ -146,7 +146,7 @@ fn time_python(
 pub async fn run(quick: bool, models_only: bool) -> anyhow::Result<VisionResults> {
     let runs = if quick { 5 } else { 30 };
     let config = InferenceConfig {
-        model_dir: model_dir().display().to_string(),
+        model_dir: model_dir(),
         ..InferenceConfig::default()
     };
     let threads = config.threads as usize;

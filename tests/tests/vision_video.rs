@@ -10,7 +10,7 @@ use mm_runtime::config::InferenceConfig;
 
 fn vision() -> Vision {
     let config = InferenceConfig {
-        model_dir: model_dir().display().to_string(),
+        model_dir: model_dir(),
         hands: false,
         persons: false,
         ..InferenceConfig::default()

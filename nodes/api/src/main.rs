@@ -22,7 +22,7 @@ fn main() -> anyhow::Result<()> {
     ]
     .concat();
     mm_runtime::logging::init_with_defaults(&config.log.level, &log_defaults);
-    let bind = config.api.bind_address()?;
+    let bind = config.api.bind;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

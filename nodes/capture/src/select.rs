@@ -6,7 +6,6 @@ use crate::source::{FrameSource, SourceError};
 use crate::synthetic::SyntheticSource;
 use crate::v4l2::{V4l2Source, V4lOpener, Wanted};
 use mm_runtime::config::{CaptureConfig, SourceChoice};
-use std::path::Path;
 use std::time::Duration;
 
 /// The opened source and how it was chosen, e.g. `auto: no /dev/video0, synthetic`.
@@ -29,47 +28,44 @@ pub fn open_source(config: &CaptureConfig) -> Result<Selected, SourceError> {
             fallback: false,
         }),
         SourceChoice::File => {
-            if config.file_path.is_empty() {
+            let Some(path) = &config.file_path else {
                 return Err(SourceError::Open {
                     source_name: "file".to_owned(),
-                    reason: "capture.file_path is empty".to_owned(),
+                    reason: "capture.file_path is not set".to_owned(),
                 });
-            }
-            let source = FileSource::open(
-                Path::new(&config.file_path),
-                config.width,
-                config.height,
-                config.file_paced,
-            )?;
+            };
+            let source = FileSource::open(path, config.width, config.height, config.file_paced)?;
             Ok(Selected {
                 source: Box::new(source),
-                reason: format!("file {} (configured)", config.file_path),
+                reason: format!("file {} (configured)", path.display()),
                 fallback: false,
             })
         }
         SourceChoice::V4l2 => Ok(Selected {
             source: Box::new(v4l2(config)),
-            reason: format!("v4l2 {} (configured)", config.device),
+            reason: format!("v4l2 {} (configured)", config.device.display()),
             fallback: false,
         }),
-        SourceChoice::Auto if Path::new(&config.device).exists() => Ok(Selected {
+        SourceChoice::Auto if config.device.exists() => Ok(Selected {
             source: Box::new(v4l2(config)),
-            reason: format!("auto: found {}, v4l2", config.device),
+            reason: format!("auto: found {}, v4l2", config.device.display()),
             fallback: false,
         }),
         SourceChoice::Auto => Ok(Selected {
             source: Box::new(synthetic(config)?),
-            reason: format!("auto: no camera at {}, synthetic scene", config.device),
+            reason: format!(
+                "auto: no camera at {}, synthetic scene",
+                config.device.display()
+            ),
             fallback: true,
         }),
     }
 }
 
 fn synthetic(config: &CaptureConfig) -> Result<SyntheticSource, SourceError> {
-    let pictures = if config.photos_dir.is_empty() {
-        demo_pictures()?
-    } else {
-        folder_pictures(Path::new(&config.photos_dir))?
+    let pictures = match &config.photos_dir {
+        Some(dir) => folder_pictures(dir)?,
+        None => demo_pictures()?,
     };
     let names: Vec<&str> = pictures
         .iter()

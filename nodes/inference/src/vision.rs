@@ -13,7 +13,7 @@ use crate::palm::{HandRegion, PalmDetector};
 use crate::persons::{PersonBox, PersonDetector};
 use mm_runtime::config::{ExecutionProvider, HandModel, InferenceConfig};
 use mm_shm_schema::VisionTimings;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Which faces get an embedding.
@@ -127,16 +127,15 @@ impl ModelFiles {
     /// The files of `config` when its models run on `provider` (the engine's provider in use,
     /// which decides the detectors' variant under `preprocess = auto`).
     pub fn of(config: &InferenceConfig, provider: ExecutionProvider) -> Self {
-        let dir = Path::new(&config.model_dir);
+        let dir = config.model_dir.as_path();
         let variant = match config.hand_model {
             HandModel::Full => "full",
             HandModel::Lite => "lite",
         };
-        let onnxruntime = if config.onnxruntime_lib.is_empty() {
-            dir.join("lib/libonnxruntime.so.1")
-        } else {
-            PathBuf::from(&config.onnxruntime_lib)
-        };
+        let onnxruntime = config
+            .onnxruntime_lib
+            .clone()
+            .unwrap_or_else(|| dir.join("lib/libonnxruntime.so.1"));
         let frame_input = config.preprocess.in_graph(provider);
         let suffix = if frame_input { "_frame" } else { "" };
         Self {

@@ -28,7 +28,7 @@ fn config(provider: ExecutionProvider, preprocess: Preprocess) -> InferenceConfi
         .map(PathBuf::from)
         .unwrap_or_else(|| repository().join(".cache/models"));
     InferenceConfig {
-        model_dir: model_dir.display().to_string(),
+        model_dir,
         execution_provider: provider,
         preprocess,
         ..InferenceConfig::default()

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 #[serde(default, deny_unknown_fields)]
 pub struct ApiConfig {
     /// Address the HTTP server listens on.
-    pub bind: String,
+    pub bind: SocketAddr,
     /// `/api/health` turns 503 when no frame arrived for this long.
     pub health_timeout_ms: u64,
     /// Most `/stream` viewers at once; one more gets 503.
@@ -19,7 +19,7 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
-            bind: "0.0.0.0:5002".to_owned(),
+            bind: SocketAddr::from(([0, 0, 0, 0], 5002)),
             health_timeout_ms: 2000,
             max_viewers: 64,
         }
@@ -27,25 +27,13 @@ impl Default for ApiConfig {
 }
 
 impl ApiConfig {
-    /// The listen address.
-    pub fn bind_address(&self) -> Result<SocketAddr, ConfigError> {
-        self.bind.parse().map_err(|_| {
-            super::out_of_range(
-                "api.bind",
-                &self.bind,
-                "must be an address like 0.0.0.0:5002",
-            )
-        })
-    }
-
     /// [`Self::health_timeout_ms`] in nanoseconds (validated to at most a day: no overflow).
     pub fn health_timeout_ns(&self) -> u64 {
         self.health_timeout_ms.saturating_mul(1_000_000)
     }
 
-    /// A parseable address, a health timeout above zero, room for one viewer at least.
+    /// A health timeout above zero, room for one viewer at least.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        self.bind_address()?;
         check(
             self.max_viewers >= 1,
             "api.max_viewers",

@@ -2,6 +2,7 @@
 
 use super::{check, check_duration, ConfigError, MAX_EDGE};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Which frame source capture opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,14 +42,17 @@ pub struct CaptureConfig {
     pub height: u32,
     /// Frames per second.
     pub fps: u32,
-    /// Synthetic: folder of JPEG photos to pan across; empty means the built-in demo photos.
-    pub photos_dir: String,
-    /// File: the video to loop.
-    pub file_path: String,
+    /// Synthetic: folder of JPEG photos to pan across; unset (`""`) means the built-in demo
+    /// photos.
+    #[serde(with = "super::unset")]
+    pub photos_dir: Option<PathBuf>,
+    /// File: the video (or photo) to loop; required with `source = "file"`.
+    #[serde(with = "super::unset")]
+    pub file_path: Option<PathBuf>,
     /// File: pace at the file's own frame rate (false: as fast as it decodes, for benchmarks).
     pub file_paced: bool,
     /// V4L2: device path.
-    pub device: String,
+    pub device: PathBuf,
     /// V4L2: pixel format to negotiate.
     pub v4l2_format: V4l2FormatChoice,
     /// V4L2: first delay before reopening a lost device, doubled after each failed attempt
@@ -63,10 +67,10 @@ impl Default for CaptureConfig {
             width: 1280,
             height: 720,
             fps: 30,
-            photos_dir: String::new(),
-            file_path: String::new(),
+            photos_dir: None,
+            file_path: None,
             file_paced: true,
-            device: "/dev/video0".to_owned(),
+            device: PathBuf::from("/dev/video0"),
             v4l2_format: V4l2FormatChoice::Auto,
             reconnect_delay_ms: 500,
         }
@@ -77,6 +81,12 @@ impl CaptureConfig {
     /// Frame sizes and rates the pipeline handles; a reconnect delay that cannot spin.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let edge_ok = |v: u32| (2..=MAX_EDGE).contains(&v) && v.is_multiple_of(2);
+        check(
+            self.source != SourceChoice::File || self.file_path.is_some(),
+            "capture.file_path",
+            "\"\"",
+            "must name a video or photo with source = \"file\"",
+        )?;
         check(
             edge_ok(self.width),
             "capture.width",

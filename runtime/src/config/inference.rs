@@ -2,6 +2,7 @@
 
 use super::{check, ConfigError, MAX_EDGE};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Where ONNX Runtime runs the models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,9 +56,10 @@ pub enum HandModel {
 pub struct InferenceConfig {
     /// Folder of the ONNX models (scripts/fetch-models.sh fills it); relative paths are
     /// relative to the working directory.
-    pub model_dir: String,
-    /// The ONNX Runtime library; empty means `<model_dir>/lib/libonnxruntime.so.1`.
-    pub onnxruntime_lib: String,
+    pub model_dir: PathBuf,
+    /// The ONNX Runtime library; unset (`""`) means `<model_dir>/lib/libonnxruntime.so.1`.
+    #[serde(with = "super::unset")]
+    pub onnxruntime_lib: Option<PathBuf>,
     /// `cpu`, `cuda` or `tensorrt`.
     pub execution_provider: ExecutionProvider,
     /// `auto`, `cpu` or `graph`: where whole-frame detectors pre-process the frame.
@@ -101,8 +103,8 @@ pub struct InferenceConfig {
 impl Default for InferenceConfig {
     fn default() -> Self {
         Self {
-            model_dir: ".cache/models".to_owned(),
-            onnxruntime_lib: String::new(),
+            model_dir: PathBuf::from(".cache/models"),
+            onnxruntime_lib: None,
             execution_provider: ExecutionProvider::Cpu,
             preprocess: Preprocess::Auto,
             threads: 1,

@@ -17,6 +17,7 @@ mod log;
 mod overlay;
 mod privacy;
 mod supervisor;
+mod unset;
 
 pub use api::ApiConfig;
 pub use bus::BusConfig;
@@ -313,7 +314,10 @@ mod tests {
         );
         assert_eq!(config.encode.quality, 80);
         assert_eq!(config.encode.input, EncodeInput::Composited);
-        assert_eq!(config.api.bind, "0.0.0.0:5002");
+        assert_eq!(config.api.bind.to_string(), "0.0.0.0:5002");
+        assert_eq!(config.capture.photos_dir, None);
+        assert_eq!(config.capture.file_path, None);
+        assert_eq!(config.supervisor.bin_dir, None);
         assert_eq!(config.api.health_timeout_ms, 2000);
         assert_eq!(
             config.supervisor.nodes,
@@ -352,15 +356,34 @@ mod tests {
                 ("MM_ENCODE_QUALITY", "65"),
                 ("MM_CAPTURE_FILE_PACED", "false"),
                 ("MM_SUPERVISOR_NODES", "capture, api"),
+                ("MM_CAPTURE_FILE_PATH", "/srv/clip.mp4"),
+                ("MM_API_BIND", "127.0.0.1:6002"),
             ]),
         )
         .unwrap();
+        assert_eq!(
+            config.capture.file_path.as_deref(),
+            Some(Path::new("/srv/clip.mp4"))
+        );
+        assert_eq!(config.api.bind.port(), 6002);
         assert_eq!(config.capture.width, 640);
         assert_eq!(config.capture.source, SourceChoice::File);
         assert_eq!(config.camera_id, "garage");
         assert_eq!(config.encode.quality, 65);
         assert!(!config.capture.file_paced);
         assert_eq!(config.supervisor.nodes, ["capture", "api"]);
+    }
+
+    #[test]
+    fn an_empty_path_is_unset() {
+        let config = Config::parse("[capture]\nphotos_dir = \"\"\n", None, env(&[])).unwrap();
+        assert_eq!(config.capture.photos_dir, None);
+        let config =
+            Config::parse("[capture]\nphotos_dir = \"/srv/photos\"\n", None, env(&[])).unwrap();
+        assert_eq!(
+            config.capture.photos_dir,
+            Some(PathBuf::from("/srv/photos"))
+        );
     }
 
     #[test]
@@ -416,6 +439,8 @@ mod tests {
                 "encode.input",
             ),
             ("[capture]\nwidth = 3840\nheight = 2160\n", "bus.max_shm_mb"),
+            ("[api]\nbind = \"port 5002\"\n", "bind"),
+            ("[capture]\nsource = \"file\"\n", "capture.file_path"),
         ] {
             let error = refused(text);
             assert!(error.contains(key), "{text:?}: {error}");

@@ -2,6 +2,7 @@
 
 use super::{check, check_duration, out_of_range, ConfigError, KNOWN_NODES};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// `[supervisor]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -9,8 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct SupervisorConfig {
     /// Nodes to run, each as the binary `mm-<name>`.
     pub nodes: Vec<String>,
-    /// Folder of the node binaries; empty means the supervisor's own folder.
-    pub bin_dir: String,
+    /// Folder of the node binaries; unset (`""`) means the supervisor's own folder.
+    #[serde(with = "super::unset")]
+    pub bin_dir: Option<PathBuf>,
     /// First delay before restarting a crashed node.
     pub restart_backoff_initial_ms: u64,
     /// Longest delay between restarts.
@@ -25,7 +27,7 @@ impl Default for SupervisorConfig {
     fn default() -> Self {
         Self {
             nodes: KNOWN_NODES.map(str::to_owned).to_vec(),
-            bin_dir: String::new(),
+            bin_dir: None,
             restart_backoff_initial_ms: 250,
             restart_backoff_max_ms: 10_000,
             restart_reset_after_ms: 30_000,

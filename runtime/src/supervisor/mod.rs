@@ -58,10 +58,9 @@ impl Supervisor {
         }
         let instance =
             InstanceLock::acquire(&config.camera()?, &mm_shm_schema::node_name("supervisor"))?;
-        let bin_dir = if sup.bin_dir.is_empty() {
-            own_dir().map_err(SupervisorError::BinDir)?
-        } else {
-            PathBuf::from(&sup.bin_dir)
+        let bin_dir = match &sup.bin_dir {
+            Some(dir) => dir.clone(),
+            None => own_dir().map_err(SupervisorError::BinDir)?,
         };
         let args: Vec<String> = config_path
             .map(|path| vec!["--config".to_owned(), path.display().to_string()])

@@ -6,6 +6,7 @@ use crate::state::AppState;
 use mm_http::{json_with_status, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
 use serde::Serialize;
+use std::path::PathBuf;
 use warp::http::{Method, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
@@ -41,7 +42,7 @@ pub struct CameraInfo {
     /// Configured frames per second.
     pub target_fps: u32,
     /// The configured V4L2 device.
-    pub preferred_device: String,
+    pub preferred_device: PathBuf,
 }
 
 pub(super) fn routes(

@@ -1,6 +1,7 @@
 //! The seam between V4L2 logic and the device: a trait, and its implementation over `v4l`.
 
 use std::io;
+use std::path::Path;
 use v4l::buffer::Type;
 use v4l::format::FourCC;
 use v4l::frameinterval::FrameIntervalEnum;
@@ -74,7 +75,7 @@ pub trait CameraOpener {
     type Camera: Camera;
 
     /// Opens the device at `path`.
-    fn open(&self, path: &str) -> io::Result<Self::Camera>;
+    fn open(&self, path: &Path) -> io::Result<Self::Camera>;
 }
 
 /// Opens real V4L2 devices.
@@ -84,7 +85,7 @@ pub struct V4lOpener;
 impl CameraOpener for V4lOpener {
     type Camera = V4lCamera;
 
-    fn open(&self, path: &str) -> io::Result<V4lCamera> {
+    fn open(&self, path: &Path) -> io::Result<V4lCamera> {
         Ok(V4lCamera {
             device: Device::with_path(path)?,
             stream: None,

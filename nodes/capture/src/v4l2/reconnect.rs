@@ -6,6 +6,7 @@ use super::negotiate::{negotiate, Wanted};
 use crate::source::{FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::SourceKind;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Longest wait between two attempts to reopen a lost camera (`capture.reconnect_delay_ms`
@@ -21,7 +22,7 @@ struct Streaming<C> {
 /// A V4L2 camera as a [`FrameSource`].
 pub struct V4l2Source<O: CameraOpener> {
     opener: O,
-    path: String,
+    path: PathBuf,
     wanted: Wanted,
     streaming: Option<Streaming<O::Camera>>,
     first_delay: Duration,
@@ -35,7 +36,7 @@ pub struct V4l2Source<O: CameraOpener> {
 impl<O: CameraOpener> V4l2Source<O> {
     /// A source for the camera at `path`; it is opened on first use. After a failure the
     /// next attempt waits `first_delay`, doubling up to [`MAX_RECONNECT_DELAY`].
-    pub fn new(opener: O, path: &str, wanted: Wanted, first_delay: Duration) -> Self {
+    pub fn new(opener: O, path: &Path, wanted: Wanted, first_delay: Duration) -> Self {
         Self {
             opener,
             path: path.to_owned(),
@@ -66,7 +67,7 @@ impl<O: CameraOpener> V4l2Source<O> {
         match self.open_and_start() {
             Ok(streaming) => {
                 tracing::info!(
-                    device = %self.path,
+                    device = %self.path.display(),
                     format = ?streaming.mode.format,
                     width = streaming.mode.width,
                     height = streaming.mode.height,
@@ -87,7 +88,7 @@ impl<O: CameraOpener> V4l2Source<O> {
 
     fn open_and_start(&self) -> Result<Streaming<O::Camera>, SourceError> {
         let open_error = |reason: String| SourceError::Open {
-            source_name: format!("camera {}", self.path),
+            source_name: format!("camera {}", self.path.display()),
             reason,
         };
         let mut camera = self
@@ -107,7 +108,7 @@ impl<O: CameraOpener> V4l2Source<O> {
     }
 
     fn lose(&mut self, reason: String) -> SourceError {
-        tracing::warn!(device = %self.path, %reason, "camera lost, will reopen");
+        tracing::warn!(device = %self.path.display(), %reason, "camera lost, will reopen");
         self.streaming = None;
         self.backoff = Some((self.first_delay, Instant::now()));
         SourceError::Disconnected(reason)
@@ -223,7 +224,7 @@ mod tests {
 
     impl CameraOpener for ScriptedOpener {
         type Camera = ScriptedCamera;
-        fn open(&self, _path: &str) -> io::Result<ScriptedCamera> {
+        fn open(&self, _path: &Path) -> io::Result<ScriptedCamera> {
             match self.script.borrow_mut().remove(0) {
                 Some(frames_left) => Ok(ScriptedCamera { frames_left }),
                 None => Err(io::Error::from_raw_os_error(2)),
@@ -241,7 +242,12 @@ mod tests {
         let opener = ScriptedOpener {
             script: Rc::new(RefCell::new(script)),
         };
-        V4l2Source::new(opener, "/dev/video9", wanted, Duration::from_millis(100))
+        V4l2Source::new(
+            opener,
+            Path::new("/dev/video9"),
+            wanted,
+            Duration::from_millis(100),
+        )
     }
 
     #[test]
