@@ -1,5 +1,6 @@
 //! Opening this camera's shared-memory services by their `shm-schema` names.
 
+use crate::error::{iceoryx, iceoryx_debug, IceoryxError};
 use crate::message::{MessagePublisher, MessageSubscriber};
 use crate::publisher::SlicePublisher;
 use crate::request::{RequestClient, RequestServer};
@@ -40,46 +41,50 @@ const EVENT_MAX_LISTENERS: usize = 16;
 /// Notifiers (one per publisher) of each wake-up event service.
 const EVENT_MAX_NOTIFIERS: usize = 8;
 
-/// Why a bus operation failed. iceoryx2's own error is kept as text in `reason`.
+/// Why opening the bus or one of its ports failed; iceoryx2's own error is the `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     /// The iceoryx2 node of this process could not be created.
-    #[error("cannot create iceoryx2 node {node}: {reason}")]
+    #[error("cannot create iceoryx2 node {node}")]
     Node {
         /// The node name.
         node: String,
         /// What iceoryx2 reported.
-        reason: String,
+        #[source]
+        source: IceoryxError,
     },
     /// A name was rejected by iceoryx2.
-    #[error("invalid name {name}: {reason}")]
+    #[error("invalid name {name}")]
     Name {
         /// The rejected name.
         name: String,
         /// What iceoryx2 reported.
-        reason: String,
+        #[source]
+        source: IceoryxError,
     },
     /// The service could not be opened or created; a schema mismatch with a running node
     /// (an incompatible type) shows up here.
-    #[error("cannot open service {service}: {reason}")]
+    #[error("cannot open service {service}")]
     Service {
         /// The service name.
         service: String,
         /// What iceoryx2 reported.
-        reason: String,
+        #[source]
+        source: IceoryxError,
     },
     /// A publisher, subscriber, notifier or listener could not be created.
-    #[error("cannot create {port} on {service}: {reason}")]
+    #[error("cannot create {port} on {service}")]
     Port {
         /// Which kind of port.
         port: &'static str,
         /// The service name.
         service: String,
         /// What iceoryx2 reported.
-        reason: String,
+        #[source]
+        source: IceoryxError,
     },
     /// The listener's file descriptor could not be registered with tokio's reactor.
-    #[error("cannot register wake-up descriptor of {service} with the async runtime: {source}")]
+    #[error("cannot register wake-up descriptor of {service} with the async runtime")]
     Reactor {
         /// The service name.
         service: String,
@@ -123,7 +128,7 @@ pub fn iceoryx_config(camera: &CameraId) -> Result<IoxConfig, BusError> {
     let prefix = ServiceNames::new(camera.clone()).resource_prefix();
     config.global.prefix = FileName::new(prefix.as_bytes()).map_err(|e| BusError::Name {
         name: prefix.clone(),
-        reason: format!("{e:?}"),
+        source: iceoryx_debug(e),
     })?;
     Ok(config)
 }
@@ -132,17 +137,17 @@ impl Bus {
     /// Creates this process's iceoryx2 node `node_name` for `camera`. Signal handling stays
     /// with the runtime, not iceoryx2.
     pub fn open(camera: &CameraId, node_name: &str) -> Result<Self, BusError> {
-        let node_error = |reason: String| BusError::Node {
+        let node_error = |source: IceoryxError| BusError::Node {
             node: node_name.to_owned(),
-            reason,
+            source,
         };
-        let name = NodeName::new(node_name).map_err(|e| node_error(format!("{e:?}")))?;
+        let name = NodeName::new(node_name).map_err(|e| node_error(iceoryx_debug(e)))?;
         let node = NodeBuilder::new()
             .name(&name)
             .config(&iceoryx_config(camera)?)
             .signal_handling_mode(SignalHandlingMode::Disabled)
             .create::<Ipc>()
-            .map_err(|e| node_error(e.to_string()))?;
+            .map_err(|e| node_error(iceoryx(e)))?;
         Ok(Self {
             node,
             names: ServiceNames::new(camera.clone()),
@@ -312,7 +317,7 @@ impl Bus {
     ) -> Result<RequestServer<S::Request, S::Response>, BusError> {
         self.request_port::<S, _, _>(
             "server",
-            |service| service.server_builder().create().map_err(|e| e.to_string()),
+            |service| service.server_builder().create().map_err(iceoryx),
             RequestServer::new,
         )
     }
@@ -324,7 +329,7 @@ impl Bus {
     ) -> Result<RequestClient<S::Request, S::Response>, BusError> {
         self.request_port::<S, _, _>(
             "client",
-            |service| service.client_builder().create().map_err(|e| e.to_string()),
+            |service| service.client_builder().create().map_err(iceoryx),
             RequestClient::new,
         )
     }
@@ -333,7 +338,7 @@ impl Bus {
     fn request_port<S: RequestStream, Port, End>(
         &self,
         kind: &'static str,
-        create: impl FnOnce(&RequestService<S>) -> Result<Port, String>,
+        create: impl FnOnce(&RequestService<S>) -> Result<Port, IceoryxError>,
         wrap: impl FnOnce(Port, Notifier<Ipc>, Listener<Ipc>) -> std::io::Result<End>,
     ) -> Result<End, BusError> {
         let service_name = self.names.of(S::STREAM);
@@ -428,7 +433,7 @@ impl Bus {
     fn service_name(&self, name: &str) -> Result<ServiceName, BusError> {
         ServiceName::new(name).map_err(|e| BusError::Name {
             name: name.to_owned(),
-            reason: format!("{e:?}"),
+            source: iceoryx_debug(e),
         })
     }
 }
@@ -488,17 +493,17 @@ fn counts(dynamic: &PubSubDynamicConfig) -> PortCounts {
     }
 }
 
-fn service_error(service: &str, error: impl std::fmt::Display) -> BusError {
+fn service_error(service: &str, error: impl std::error::Error + Send + Sync + 'static) -> BusError {
     BusError::Service {
         service: service.to_owned(),
-        reason: error.to_string(),
+        source: iceoryx(error),
     }
 }
 
-fn port_error(port: &'static str, service: &str, error: impl std::fmt::Display) -> BusError {
+fn port_error(port: &'static str, service: &str, error: impl Into<IceoryxError>) -> BusError {
     BusError::Port {
         port,
         service: service.to_owned(),
-        reason: error.to_string(),
+        source: error.into(),
     }
 }

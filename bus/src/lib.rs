@@ -31,6 +31,7 @@
 //! ```
 
 mod bus;
+pub mod error;
 pub mod message;
 pub mod publisher;
 pub mod request;
@@ -39,6 +40,7 @@ pub mod subscriber;
 mod wake;
 
 pub use bus::{iceoryx_config, Bus, BusError, NodeEntry, PortCounts};
+pub use error::IceoryxError;
 pub use message::{MessagePublisher, MessageSubscriber};
 pub use publisher::{LoanedSlice, PublishError, SlicePublisher};
 pub use request::{Incoming, RequestClient, RequestError, RequestServer};

@@ -1,5 +1,6 @@
 //! Small fixed-size messages (detections, gallery updates, policies) that wake their readers.
 
+use crate::error::iceoryx;
 use crate::publisher::PublishError;
 use crate::subscriber::ReceiveError;
 use crate::wake::EventWait;
@@ -30,15 +31,13 @@ impl<T: Debug + Default + ZeroCopySend + 'static> MessagePublisher<T> {
     pub fn publish_with(&self, fill: impl FnOnce(&mut T)) -> Result<(), PublishError> {
         let mut sample = self.publisher.loan().map_err(|e| PublishError::Loan {
             len: std::mem::size_of::<T>(),
-            reason: e.to_string(),
+            source: iceoryx(e),
         })?;
         fill(sample.payload_mut());
-        sample
-            .send()
-            .map_err(|e| PublishError::Send(e.to_string()))?;
+        sample.send().map_err(|e| PublishError::Send(iceoryx(e)))?;
         self.notifier
             .notify()
-            .map_err(|e| PublishError::Notify(e.to_string()))?;
+            .map_err(|e| PublishError::Notify(iceoryx(e)))?;
         Ok(())
     }
 
@@ -75,7 +74,7 @@ impl<T: Debug + Copy + ZeroCopySend + 'static> MessageSubscriber<T> {
         while let Some(sample) = self
             .subscriber
             .receive()
-            .map_err(|e| ReceiveError::Receive(e.to_string()))?
+            .map_err(|e| ReceiveError::Receive(iceoryx(e)))?
         {
             messages.push(*sample.payload());
         }
@@ -94,10 +93,7 @@ impl<T: Debug + Copy + ZeroCopySend + 'static> MessageSubscriber<T> {
             if !messages.is_empty() {
                 return Ok(messages);
             }
-            self.wake
-                .wait()
-                .await
-                .map_err(|e| ReceiveError::Wait(e.to_string()))?;
+            self.wake.wait().await.map_err(ReceiveError::Wait)?;
         }
     }
 
@@ -105,8 +101,6 @@ impl<T: Debug + Copy + ZeroCopySend + 'static> MessageSubscriber<T> {
     pub async fn next_latest(&mut self) -> Result<T, ReceiveError> {
         let mut batch = self.next_batch().await?;
         // `next_batch` never returns an empty batch.
-        batch
-            .pop()
-            .ok_or_else(|| ReceiveError::Receive("empty batch".into()))
+        batch.pop().ok_or(ReceiveError::EmptyBatch)
     }
 }

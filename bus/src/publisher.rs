@@ -1,5 +1,6 @@
 //! Publishing slices (frames, JPEGs) that wake their subscribers.
 
+use crate::error::{iceoryx, IceoryxError};
 use crate::Ipc;
 use iceoryx2::port::notifier::Notifier;
 use iceoryx2::port::publisher::Publisher;
@@ -7,23 +8,24 @@ use iceoryx2::prelude::ZeroCopySend;
 use iceoryx2::sample_mut::SampleMut;
 use std::fmt::Debug;
 
-/// Why a loan or a send failed. iceoryx2's error is kept as text.
+/// Why publishing a sample failed; iceoryx2's own error is the `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     /// No shared-memory sample could be loaned (segment exhausted or too small).
-    #[error("cannot loan {len} bytes of shared memory: {reason}")]
+    #[error("cannot loan {len} bytes of shared memory")]
     Loan {
         /// Bytes asked for.
         len: usize,
         /// What iceoryx2 reported.
-        reason: String,
+        #[source]
+        source: IceoryxError,
     },
     /// The sample could not be delivered.
-    #[error("cannot send sample: {0}")]
-    Send(String),
+    #[error("cannot send sample")]
+    Send(#[source] IceoryxError),
     /// The sample was delivered but the subscribers could not be woken.
-    #[error("cannot notify subscribers: {0}")]
-    Notify(String),
+    #[error("cannot notify subscribers")]
+    Notify(#[source] IceoryxError),
 }
 
 /// A shared-memory slice loaned from a [`SlicePublisher`], written in place and then sent.
@@ -79,7 +81,7 @@ impl<H: Debug + Default + ZeroCopySend + Copy + 'static> SlicePublisher<H> {
             .loan_slice_uninit(len)
             .map_err(|e| PublishError::Loan {
                 len,
-                reason: e.to_string(),
+                source: iceoryx(e),
             })?;
         *uninit.user_header_mut() = H::default();
         // SAFETY: the payload lies in a shared-memory mapping whose bytes always hold defined
@@ -95,10 +97,10 @@ impl<H: Debug + Default + ZeroCopySend + Copy + 'static> SlicePublisher<H> {
         let receivers = loaned
             .sample
             .send()
-            .map_err(|e| PublishError::Send(e.to_string()))?;
+            .map_err(|e| PublishError::Send(iceoryx(e)))?;
         self.notifier
             .notify()
-            .map_err(|e| PublishError::Notify(e.to_string()))?;
+            .map_err(|e| PublishError::Notify(iceoryx(e)))?;
         Ok(receivers)
     }
 }

@@ -1,6 +1,7 @@
 //! Request-response between nodes (e.g. "the embedding of the best face now"), woken through
 //! an event service of the same name instead of polling.
 
+use crate::error::{iceoryx, IceoryxError};
 use crate::wake::EventWait;
 use crate::Ipc;
 use iceoryx2::active_request::ActiveRequest;
@@ -12,21 +13,21 @@ use std::fmt::Debug;
 use std::io;
 use std::time::Duration;
 
-/// Why a request failed.
+/// Why a request (or its answer) failed; the underlying error is the `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
     /// The request could not be sent (no memory, no connection).
-    #[error("cannot send request: {0}")]
-    Send(String),
+    #[error("cannot send request")]
+    Send(#[source] IceoryxError),
     /// No server is running for this service.
     #[error("no node serves this request")]
     NoServer,
     /// The server did not answer in time.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
-    /// Waiting for the answer failed.
-    #[error("cannot wait for the answer: {0}")]
-    Wait(String),
+    /// Waiting for the request or its answer failed.
+    #[error("cannot wait for the answer")]
+    Wait(#[source] IceoryxError),
 }
 
 /// A received request: read it with [`ActiveRequest::payload`], answer with
@@ -65,7 +66,7 @@ where
     pub fn try_next(&self) -> Result<Option<Incoming<Req, Resp>>, RequestError> {
         self.server
             .receive()
-            .map_err(|e| RequestError::Wait(e.to_string()))
+            .map_err(|e| RequestError::Wait(iceoryx(e)))
     }
 
     /// Waits until a client notifies that it sent a request.
@@ -73,7 +74,7 @@ where
         self.wake
             .wait()
             .await
-            .map_err(|e| RequestError::Wait(e.to_string()))
+            .map_err(|e| RequestError::Wait(iceoryx(e)))
     }
 
     /// Sends `response` to the client of `request` and wakes it.
@@ -84,11 +85,11 @@ where
     ) -> Result<(), RequestError> {
         request
             .send_copy(*response)
-            .map_err(|e| RequestError::Send(e.to_string()))?;
+            .map_err(|e| RequestError::Send(iceoryx(e)))?;
         drop(request);
         self.notifier
             .notify()
-            .map_err(|e| RequestError::Send(e.to_string()))?;
+            .map_err(|e| RequestError::Send(iceoryx(e)))?;
         Ok(())
     }
 }
@@ -126,25 +127,25 @@ where
         let pending = self
             .client
             .send_copy(request)
-            .map_err(|e| RequestError::Send(e.to_string()))?;
+            .map_err(|e| RequestError::Send(iceoryx(e)))?;
         if pending.number_of_server_connections() == 0 {
             return Err(RequestError::NoServer);
         }
         self.notifier
             .notify()
-            .map_err(|e| RequestError::Send(e.to_string()))?;
+            .map_err(|e| RequestError::Send(iceoryx(e)))?;
         let answer = async {
             loop {
                 if let Some(response) = pending
                     .receive()
-                    .map_err(|e| RequestError::Wait(e.to_string()))?
+                    .map_err(|e| RequestError::Wait(iceoryx(e)))?
                 {
                     return Ok(*response.payload());
                 }
                 self.wake
                     .wait()
                     .await
-                    .map_err(|e| RequestError::Wait(e.to_string()))?;
+                    .map_err(|e| RequestError::Wait(iceoryx(e)))?;
             }
         };
         tokio::time::timeout(timeout, answer)

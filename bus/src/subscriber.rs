@@ -1,5 +1,6 @@
 //! Awaitable, newest-wins receiving of slices (frames, JPEGs).
 
+use crate::error::{iceoryx, IceoryxError};
 use crate::sequence::SequenceTracker;
 use crate::wake::EventWait;
 use crate::Ipc;
@@ -37,18 +38,18 @@ impl Sequenced for JpegHeader {
     }
 }
 
-/// Why receiving failed.
+/// Why receiving failed; the underlying error is the `source`.
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
     /// iceoryx2 could not take a sample (e.g. a publisher's segment became unreachable).
-    #[error("cannot receive sample: {0}")]
-    Receive(String),
-    /// The wake-up listener failed.
-    #[error("cannot wait for notifications: {0}")]
-    Wait(String),
-    /// The reactor reported an error on the wake-up descriptor.
-    #[error("wake-up descriptor failed: {0}")]
-    Reactor(#[from] io::Error),
+    #[error("cannot receive sample")]
+    Receive(#[source] IceoryxError),
+    /// Waiting on the wake-up listener failed.
+    #[error("cannot wait for notifications")]
+    Wait(#[source] io::Error),
+    /// A wake-up came, yet no message was there to take.
+    #[error("woken without a message")]
+    EmptyBatch,
 }
 
 /// Receives the newest slice of a stream, sleeping in tokio's reactor until a publisher
@@ -105,7 +106,7 @@ impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
             let has_more = self
                 .subscriber
                 .has_samples()
-                .map_err(|e| ReceiveError::Receive(format!("{e:?}")))?;
+                .map_err(|e| ReceiveError::Receive(iceoryx(e)))?;
             if !has_more {
                 break;
             }
@@ -114,7 +115,7 @@ impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
             newest = self
                 .subscriber
                 .receive()
-                .map_err(|e| ReceiveError::Receive(e.to_string()))?;
+                .map_err(|e| ReceiveError::Receive(iceoryx(e)))?;
             if newest.is_none() {
                 break;
             }
@@ -127,9 +128,6 @@ impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
     }
 
     async fn wait_for_notification(&mut self) -> Result<(), ReceiveError> {
-        self.wake
-            .wait()
-            .await
-            .map_err(|e| ReceiveError::Wait(e.to_string()))
+        self.wake.wait().await.map_err(ReceiveError::Wait)
     }
 }

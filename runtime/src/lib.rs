@@ -11,6 +11,7 @@ pub mod node;
 pub mod node_loop;
 pub mod procfs;
 pub mod rate;
+pub mod report;
 pub mod secret;
 pub mod shutdown;
 pub mod status;

@@ -2,6 +2,7 @@
 
 use crate::config::{Config, ConfigError, CONFIG_PATH_ENV};
 use crate::instance_lock::{InstanceLock, InstanceLockError};
+use crate::report::ErrorChain;
 use crate::shutdown::StopSignal;
 use crate::status::StatusReporter;
 use mm_bus::{Bus, BusError, RECEIVE_RETRY};
@@ -40,8 +41,8 @@ pub enum NodeStartError {
     #[error(transparent)]
     AlreadyRunning(#[from] InstanceLockError),
     /// The SIGTERM/SIGINT handlers could not be installed.
-    #[error("cannot install signal handlers: {0}")]
-    Signals(std::io::Error),
+    #[error("cannot install signal handlers")]
+    Signals(#[source] std::io::Error),
 }
 
 /// What a running node holds: its config, its bus connection and its status reporter.
@@ -110,8 +111,8 @@ impl NodeContext {
     /// What every node does when taking a sample fails (e.g. its publisher was just killed):
     /// log, report it in the status, remove the dead publisher's resources, and pause
     /// [`RECEIVE_RETRY`] so a broken connection does not become a busy loop.
-    pub async fn recover_from_receive_error(&mut self, error: &dyn std::fmt::Display) {
-        tracing::warn!(%error, "cannot receive");
+    pub async fn recover_from_receive_error(&mut self, error: &(dyn std::error::Error + 'static)) {
+        tracing::warn!(error = %ErrorChain(error), "cannot receive");
         self.status.record_error(error);
         self.bus.cleanup_dead_nodes();
         tokio::time::sleep(RECEIVE_RETRY).await;

@@ -4,7 +4,6 @@
 use crate::node::NodeContext;
 use crate::shutdown::StopSignal;
 use crate::status::STATUS_PERIOD;
-use std::fmt::Display;
 use std::future::Future;
 
 /// A pipeline node's own work, driven by [`NodeContext::run`].
@@ -12,7 +11,7 @@ pub trait NodeWork {
     /// What one wake-up brings: a frame, a batch of messages, a request, a pacing tick.
     type Input;
     /// Why waiting for an input failed (e.g. the publisher was just killed).
-    type Error: Display;
+    type Error: std::error::Error + 'static;
 
     /// Waits for the next input. Must be cancel-safe: it is dropped whenever the stop signal
     /// or the status tick comes first, and is called again afterwards.

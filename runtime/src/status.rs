@@ -2,6 +2,7 @@
 
 use crate::clock::monotonic_ns;
 use crate::rate::RateMeter;
+use crate::report::ErrorChain;
 use iceoryx2::port::publisher::Publisher;
 use iceoryx2::port::subscriber::Subscriber;
 use mm_bus::Ipc;
@@ -69,8 +70,14 @@ impl StatusReporter {
     }
 
     /// Records an error; the node reports itself degraded until the next processed frame.
-    pub fn record_error(&mut self, error: &dyn std::fmt::Display) {
-        self.status.last_error = FixedStr::new(&error.to_string());
+    pub fn record_error(&mut self, error: &(dyn std::error::Error + 'static)) {
+        self.record_problem(&crate::report::ErrorChain(error).to_string());
+    }
+
+    /// Records a problem that is no error value (e.g. frames withheld by policy): the node is
+    /// degraded, and says why.
+    pub fn record_problem(&mut self, problem: &str) {
+        self.status.last_error = FixedStr::new(problem);
         self.status.state = NodeState::Degraded as u32;
     }
 
@@ -102,7 +109,7 @@ impl StatusReporter {
         self.status.updated_ns = now;
         self.status.fps = self.rate.rate(now);
         if let Err(error) = self.publisher.send_copy(self.status) {
-            tracing::debug!(%error, "status not published");
+            tracing::debug!(error = %ErrorChain(&error), "status not published");
         }
     }
 }
@@ -139,7 +146,7 @@ impl StatusBoard {
                 }
                 Ok(None) => break,
                 Err(error) => {
-                    tracing::debug!(%error, "status stream not readable");
+                    tracing::debug!(error = %ErrorChain(&error), "status stream not readable");
                     break;
                 }
             }

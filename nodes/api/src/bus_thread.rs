@@ -6,6 +6,7 @@ use crate::frame::JpegFrame;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
 use mm_runtime::clock::monotonic_ns;
+use mm_runtime::report::ErrorChain;
 use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
 use mm_runtime::{NodeArgs, NodeContext};
 use mm_shm_schema::{streams, Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
@@ -244,7 +245,7 @@ async fn run(
 
 fn publish_policy(ports: &mut Ports, policy: &OverlayPolicy) {
     if let Err(error) = ports.policy.publish(policy) {
-        tracing::warn!(%error, "cannot publish the overlay policy");
+        tracing::warn!(error = %ErrorChain(&error), "cannot publish the overlay policy");
         ports.node.status.record_error(&error);
     }
 }

@@ -1,7 +1,7 @@
 //! Video files through FFmpeg: decoded, scaled straight into the frame, looped. A file of one
 //! picture (a photo) is shown for as long as the source runs.
 
-use crate::source::{FrameSource, Pacing, SourceError};
+use crate::source::{Cause, FrameSource, Pacing, SourceError};
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling::{Context as Scaler, Flags};
 use ffmpeg_next as ffmpeg;
@@ -40,17 +40,17 @@ impl FileSource {
     /// Opens `path`; frames are scaled to `width` x `height`. `paced`: deliver at the file's
     /// frame rate, else as fast as decoding allows.
     pub fn open(path: &Path, width: u32, height: u32, paced: bool) -> Result<Self, SourceError> {
-        let open_error = |reason: String| SourceError::Open {
+        let open_error = |cause: Cause| SourceError::Open {
             source_name: format!("video file {}", path.display()),
-            reason,
+            source: cause,
         };
-        ffmpeg::init().map_err(|e| open_error(e.to_string()))?;
+        ffmpeg::init().map_err(|e| open_error(e.into()))?;
         ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error);
-        let input = ffmpeg::format::input(path).map_err(|e| open_error(e.to_string()))?;
+        let input = ffmpeg::format::input(path).map_err(|e| open_error(e.into()))?;
         let stream = input
             .streams()
             .best(ffmpeg::media::Type::Video)
-            .ok_or_else(|| open_error("no video stream".to_owned()))?;
+            .ok_or_else(|| open_error("no video stream".into()))?;
         let stream_index = stream.index();
         let rate = stream.avg_frame_rate();
         let fps = if rate.numerator() > 0 && rate.denominator() > 0 {
@@ -60,7 +60,7 @@ impl FileSource {
         };
         let decoder = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
             .and_then(|context| context.decoder().video())
-            .map_err(|e| open_error(e.to_string()))?;
+            .map_err(|e| open_error(e.into()))?;
         Ok(Self {
             path: path.to_owned(),
             input,
@@ -105,10 +105,10 @@ impl FileSource {
                         return Ok(());
                     }
                     if rewound_without_frame {
-                        return Err(SourceError::Frame(format!(
-                            "{}: no decodable frame",
-                            self.path.display()
-                        )));
+                        return Err(SourceError::frame(
+                            "decode",
+                            format!("{}: no decodable frame", self.path.display()),
+                        ));
                     }
                     self.rewind()?;
                     rewound_without_frame = true;
@@ -116,7 +116,7 @@ impl FileSource {
                 Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::util::error::EAGAIN => {
                     self.feed_packet()?;
                 }
-                Err(error) => return Err(SourceError::Frame(format!("decode: {error}"))),
+                Err(error) => return Err(SourceError::frame("decode", error)),
             }
         }
     }
@@ -129,16 +129,16 @@ impl FileSource {
                     return self
                         .decoder
                         .send_packet(&packet)
-                        .map_err(|e| SourceError::Frame(format!("decode: {e}")));
+                        .map_err(|e| SourceError::frame("decode", e));
                 }
                 Ok(()) => continue,
                 Err(ffmpeg::Error::Eof) => {
                     return self
                         .decoder
                         .send_eof()
-                        .map_err(|e| SourceError::Frame(format!("decode: {e}")));
+                        .map_err(|e| SourceError::frame("decode", e));
                 }
-                Err(error) => return Err(SourceError::Frame(format!("read: {error}"))),
+                Err(error) => return Err(SourceError::frame("read", error)),
             }
         }
     }
@@ -146,7 +146,7 @@ impl FileSource {
     fn rewind(&mut self) -> Result<(), SourceError> {
         self.input
             .seek(0, ..)
-            .map_err(|e| SourceError::Frame(format!("rewind: {e}")))?;
+            .map_err(|e| SourceError::frame("rewind", e))?;
         self.decoder.flush();
         self.loops += 1;
         self.frames_in_loop = 0;
@@ -176,19 +176,19 @@ impl FileSource {
                 fit.height,
                 Flags::BILINEAR,
             )
-            .map_err(|e| SourceError::Frame(format!("scaler: {e}")))?;
+            .map_err(|e| SourceError::frame("scale", e))?;
             self.scaler = Some(scaler);
         }
         let stride = self.width as usize * 3;
         let expected = stride * self.height as usize;
         if frame.len() != expected {
-            return Err(SourceError::Frame(format!(
-                "frame buffer of {} bytes, need {expected}",
-                frame.len()
-            )));
+            return Err(SourceError::frame(
+                "scale",
+                format!("frame buffer of {} bytes, need {expected}", frame.len()),
+            ));
         }
         let Some(scaler) = self.scaler.as_mut() else {
-            return Err(SourceError::Frame("scaler missing".to_owned()));
+            return Err(SourceError::frame("scale", "no scaler"));
         };
         fit.paint_bars(frame, stride);
         let offset = fit.top as usize * stride + fit.left as usize * 3;
@@ -216,7 +216,10 @@ impl FileSource {
             )
         };
         if rows != fit.height as i32 {
-            return Err(SourceError::Frame(format!("scaler wrote {rows} rows")));
+            return Err(SourceError::frame(
+                "scale",
+                format!("the scaler wrote {rows} rows"),
+            ));
         }
         Ok(())
     }

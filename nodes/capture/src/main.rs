@@ -7,6 +7,7 @@ use mm_capture::select;
 use mm_capture::source::{FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::node_loop::NodeWork;
+use mm_runtime::report::ErrorChain;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{streams, FrameHeader, PixelFormat, Stage};
 use std::time::Duration;
@@ -73,7 +74,7 @@ impl NodeWork for CaptureWork {
                 node.status.record_frame(0);
             }
             Err(error) => {
-                tracing::warn!(%error, "no frame");
+                tracing::warn!(error = %ErrorChain(&error), "no frame");
                 node.status.record_error(&error);
                 // A failing frame must not turn into a busy loop.
                 if !matches!(self.source.pacing(), Pacing::Every(_)) {

@@ -1,6 +1,6 @@
 //! The pictures the synthetic scene shows: the built-in demo set or a folder of JPEGs.
 
-use crate::source::SourceError;
+use crate::source::{Cause, SourceError};
 use mm_codec::{decode_rgb, DecodedImage};
 use std::path::Path;
 
@@ -45,12 +45,12 @@ pub fn demo_pictures() -> Result<Vec<Picture>, SourceError> {
 
 /// Decodes every `*.jpg` / `*.jpeg` in `dir`, in name order.
 pub fn folder_pictures(dir: &Path) -> Result<Vec<Picture>, SourceError> {
-    let open_error = |reason: String| SourceError::Open {
+    let open_error = |cause: Cause| SourceError::Open {
         source_name: format!("photo folder {}", dir.display()),
-        reason,
+        source: cause,
     };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| open_error(e.to_string()))?
+        .map_err(|e| open_error(e.into()))?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| {
@@ -63,13 +63,15 @@ pub fn folder_pictures(dir: &Path) -> Result<Vec<Picture>, SourceError> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(open_error("contains no .jpg or .jpeg photo".to_owned()));
+        return Err(open_error("contains no .jpg or .jpeg photo".into()));
     }
     paths
         .iter()
         .map(|path| {
-            let jpeg =
-                std::fs::read(path).map_err(|e| open_error(format!("{}: {e}", path.display())))?;
+            let jpeg = std::fs::read(path).map_err(|source| SourceError::Open {
+                source_name: format!("photo {}", path.display()),
+                source: source.into(),
+            })?;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -82,7 +84,7 @@ pub fn folder_pictures(dir: &Path) -> Result<Vec<Picture>, SourceError> {
 fn decode(name: &str, jpeg: &[u8]) -> Result<Picture, SourceError> {
     let image = decode_rgb(jpeg).map_err(|e| SourceError::Open {
         source_name: format!("photo {name}"),
-        reason: e.to_string(),
+        source: e.into(),
     })?;
     Ok(Picture {
         name: name.to_owned(),

@@ -31,7 +31,7 @@ pub fn open_source(config: &CaptureConfig) -> Result<Selected, SourceError> {
             let Some(path) = &config.file_path else {
                 return Err(SourceError::Open {
                     source_name: "file".to_owned(),
-                    reason: "capture.file_path is not set".to_owned(),
+                    source: "capture.file_path is not set".into(),
                 });
             };
             let source = FileSource::open(path, config.width, config.height, config.file_paced)?;

@@ -14,23 +14,44 @@ pub enum Pacing {
     Unpaced,
 }
 
+/// What lies under a [`SourceError`]: the library's own error (FFmpeg, V4L2, libjpeg, the
+/// OS), or a description where there is none.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a source could not deliver a frame.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// The source cannot be opened or configured at all.
-    #[error("cannot open {source_name}: {reason}")]
+    #[error("cannot open {source_name}")]
     Open {
         /// Which source.
         source_name: String,
         /// Why.
-        reason: String,
+        #[source]
+        source: Cause,
     },
     /// One frame failed; the next may succeed (e.g. a corrupt MJPEG frame).
-    #[error("frame failed: {0}")]
-    Frame(String),
+    #[error("frame failed: {step}")]
+    Frame {
+        /// What was being done (`decode`, `scale`, ...).
+        step: &'static str,
+        /// Why it failed.
+        #[source]
+        source: Cause,
+    },
     /// The device went away; the source will try to reopen it on the next call.
-    #[error("device lost: {0}")]
-    Disconnected(String),
+    #[error("device lost")]
+    Disconnected(#[source] Cause),
+}
+
+impl SourceError {
+    /// `step` of one frame failed because of `cause`.
+    pub fn frame(step: &'static str, cause: impl Into<Cause>) -> Self {
+        Self::Frame {
+            step,
+            source: cause.into(),
+        }
+    }
 }
 
 /// A producer of RGB24 frames that writes each frame directly into the buffer it is given —

@@ -140,7 +140,7 @@ impl SyntheticSource {
         if pictures.is_empty() {
             return Err(SourceError::Open {
                 source_name: "synthetic".to_owned(),
-                reason: "no pictures to show".to_owned(),
+                source: "no pictures to show".into(),
             });
         }
         let fps = fps.max(1);
@@ -177,7 +177,6 @@ impl FrameSource for SyntheticSource {
             (self.frame_index % self.frames_per_shot) as f64 / self.frames_per_shot as f64;
         let shot = &self.shots[shot_index % self.shots.len()];
         let (width, height) = (self.width, self.height);
-        let frame_error = |e: &dyn std::fmt::Display| SourceError::Frame(format!("synthetic: {e}"));
         let places: Vec<Place> = shot
             .iter()
             .enumerate()
@@ -195,7 +194,7 @@ impl FrameSource for SyntheticSource {
             .collect();
         fill_outside(frame, width as usize, &places);
         let mut target = Image::from_slice_u8(width, height, frame, PixelType::U8x3)
-            .map_err(|e| frame_error(&e))?;
+            .map_err(|e| SourceError::frame("frame buffer", e))?;
         for (slot, (&index, place)) in shot.iter().zip(&places).enumerate() {
             let image = &self.pictures[index].image;
             let (photo_w, photo_h) = (image.width as u32, image.height as u32);
@@ -208,16 +207,16 @@ impl FrameSource for SyntheticSource {
                 progress,
             );
             let source = ImageRef::new(photo_w, photo_h, &image.pixels, PixelType::U8x3)
-                .map_err(|e| frame_error(&e))?;
+                .map_err(|e| SourceError::frame("picture", e))?;
             // Rendered straight into its columns of the frame: no intermediate picture.
             let mut columns = CroppedImageMut::new(&mut target, place.left, 0, place.width, height)
-                .map_err(|e| frame_error(&e))?;
+                .map_err(|e| SourceError::frame("placement", e))?;
             let options = ResizeOptions::new()
                 .crop(crop.left, crop.top, crop.width, crop.height)
                 .resize_alg(ResizeAlg::Interpolation(FilterType::Bilinear));
             self.resizer
                 .resize(&source, &mut columns, &options)
-                .map_err(|e| frame_error(&e))?;
+                .map_err(|e| SourceError::frame("resize", e))?;
         }
         draw_progress_bar(frame, width as usize, height as usize, progress);
         self.frame_index += 1;

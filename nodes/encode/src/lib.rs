@@ -9,7 +9,7 @@ use mm_shm_schema::{FrameHeader, JpegHeader, PixelFormat, Stage, UnknownCode};
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
     /// The frame's pixel format is not one the encoder takes.
-    #[error("frame {sequence}: {source}")]
+    #[error("frame {sequence}: pixel format")]
     PixelFormat {
         /// The frame.
         sequence: u64,
@@ -27,7 +27,7 @@ pub enum EncodeError {
         actual: usize,
     },
     /// libjpeg failed.
-    #[error("frame {sequence}: {source}")]
+    #[error("frame {sequence}: JPEG encoding")]
     Codec {
         /// The frame.
         sequence: u64,

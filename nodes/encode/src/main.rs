@@ -10,6 +10,7 @@ use mm_codec::JpegEncoder;
 use mm_encode::encode_frame;
 use mm_runtime::config::EncodeInput;
 use mm_runtime::node_loop::NodeWork;
+use mm_runtime::report::ErrorChain;
 use mm_runtime::status::StatusReporter;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{streams, FrameHeader, JpegHeader, Stream};
@@ -47,7 +48,7 @@ impl Encoder {
                 status.record_frame(skipped);
             }
             Err(error) => {
-                tracing::warn!(%error, "frame not encoded");
+                tracing::warn!(error = %ErrorChain(&error), "frame not encoded");
                 status.record_error(&error);
             }
         }
@@ -160,7 +161,7 @@ impl NodeWork for EncodeWork {
                         Fallback::Withhold => {
                             tracing::warn!("no composited frames: withholding frames (privacy.blur_unknown_faces)");
                             node.status.set_input("none");
-                            node.status.record_error(&WITHHELD);
+                            node.status.record_problem(WITHHELD);
                         }
                     }
                 }

@@ -2,6 +2,7 @@
 
 use crate::image::{Normalize, Placement, RgbView};
 use mm_runtime::config::ExecutionProvider;
+use mm_runtime::report::ErrorChain;
 use ort::environment::Environment;
 use ort::logging::LogLevel;
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
@@ -12,32 +13,38 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// What lies under an [`EngineError`]: ONNX Runtime's error, or a description.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a model could not be loaded or run.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The ONNX Runtime library could not be loaded.
-    #[error("cannot load ONNX Runtime from {path}: {reason} (run scripts/fetch-models.sh)")]
+    #[error("cannot load ONNX Runtime from {} (run scripts/fetch-models.sh)", path.display())]
     Library {
         /// The library file.
         path: PathBuf,
         /// What the loader reported.
-        reason: String,
+        #[source]
+        source: Cause,
     },
     /// A model file is missing or invalid.
-    #[error("cannot load model {path}: {reason} (run scripts/fetch-models.sh)")]
+    #[error("cannot load model {} (run scripts/fetch-models.sh)", path.display())]
     Model {
         /// The model file.
         path: PathBuf,
         /// What ONNX Runtime reported.
-        reason: String,
+        #[source]
+        source: Cause,
     },
     /// Running a model failed.
-    #[error("{model}: inference failed: {reason}")]
+    #[error("{model}: inference failed")]
     Run {
         /// The model.
         model: String,
-        /// What ONNX Runtime reported.
-        reason: String,
+        /// What ONNX Runtime (or the pre-processing) reported.
+        #[source]
+        source: Cause,
     },
     /// The model's outputs are not what the decoder expects.
     #[error("{model}: unexpected output {output}: {reason}")]
@@ -68,9 +75,9 @@ impl Engine {
         provider: ExecutionProvider,
         threads: usize,
     ) -> Result<Self, EngineError> {
-        let library_error = |reason: String| EngineError::Library {
+        let library_error = |cause: Cause| EngineError::Library {
             path: library.to_owned(),
-            reason,
+            source: cause,
         };
         if !library.exists() {
             return Err(library_error("no such file".into()));
@@ -82,11 +89,11 @@ impl Engine {
             Some(loaded) => loaded,
             None => {
                 let environment = ort::init_from(library)
-                    .map_err(|e| library_error(e.to_string()))?
+                    .map_err(|e| library_error(e.into()))?
                     .with_name("mmoment")
                     .with_telemetry(false)
                     .build()
-                    .map_err(|e| library_error(e.to_string()))?;
+                    .map_err(|e| library_error(e.into()))?;
                 // Model loading reports harmless graph clean-ups (unused initializers) as
                 // warnings.
                 environment.set_log_level(LogLevel::Error);
@@ -94,10 +101,13 @@ impl Engine {
             }
         };
         if loaded_from != library {
-            return Err(library_error(format!(
-                "this process already loaded ONNX Runtime from {}",
-                loaded_from.display()
-            )));
+            return Err(library_error(
+                format!(
+                    "this process already loaded ONNX Runtime from {}",
+                    loaded_from.display()
+                )
+                .into(),
+            ));
         }
         let environment = environment.clone();
         Ok(Self {
@@ -120,14 +130,14 @@ impl Engine {
 
     /// Loads the model at `path`.
     pub fn model(&self, path: &Path) -> Result<Model, EngineError> {
-        let model_error = |reason: String| EngineError::Model {
+        let model_error = |cause: Cause| EngineError::Model {
             path: path.to_owned(),
-            reason,
+            source: cause,
         };
         if !path.exists() {
             return Err(model_error("no such file".into()));
         }
-        let (session, on_gpu) = self.session(path).map_err(|e| model_error(e.to_string()))?;
+        let (session, on_gpu) = self.session(path).map_err(|e| model_error(e.into()))?;
         let input = session
             .inputs()
             .first()
@@ -159,7 +169,7 @@ impl Engine {
                 Err(error) => {
                     tracing::warn!(
                         provider = ?self.provider,
-                        %error,
+                        error = %ErrorChain(&error),
                         "the GPU provider cannot start: models run on the CPU"
                     );
                     self.gpu_failed.set(true);
@@ -225,10 +235,10 @@ impl Model {
     }
 
     /// A failure of this model, e.g. in its pre-processing.
-    pub fn error(&self, reason: impl std::fmt::Display) -> EngineError {
+    pub fn error(&self, cause: impl Into<Cause>) -> EngineError {
         EngineError::Run {
             model: self.name.clone(),
-            reason: reason.to_string(),
+            source: cause.into(),
         }
     }
 
@@ -280,14 +290,11 @@ impl Model {
         inputs: Vec<(String, SessionInputValue<'_>)>,
         decode: impl FnOnce(&Outputs<'_>) -> Result<R, EngineError>,
     ) -> Result<R, EngineError> {
-        let run_error = |reason: String| EngineError::Run {
+        let run_error = |cause: Cause| EngineError::Run {
             model: self.name.clone(),
-            reason,
+            source: cause,
         };
-        let outputs = self
-            .session
-            .run(inputs)
-            .map_err(|e| run_error(e.to_string()))?;
+        let outputs = self.session.run(inputs).map_err(|e| run_error(e.into()))?;
         let names: Vec<String> = outputs.keys().map(str::to_owned).collect();
         let mut tensors = Vec::with_capacity(names.len());
         for name in names {
@@ -296,7 +303,7 @@ impl Model {
             };
             let (dims, values) = value
                 .try_extract_tensor::<f32>()
-                .map_err(|e| run_error(format!("output {name}: {e}")))?;
+                .map_err(|e| run_error(format!("output {name}: {e}").into()))?;
             let dims = dims.iter().map(|&d| d.max(0) as usize).collect();
             tensors.push((name, dims, values));
         }

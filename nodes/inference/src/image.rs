@@ -22,8 +22,8 @@ pub enum ImageError {
         got: usize,
     },
     /// Resizing failed.
-    #[error("cannot resize: {0}")]
-    Resize(String),
+    #[error("cannot resize")]
+    Resize(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 /// Packed RGB24 pixels, borrowed (e.g. a frame in shared memory).
@@ -145,21 +145,20 @@ impl Resize {
         width: usize,
         height: usize,
     ) -> Result<RgbView<'_>, ImageError> {
-        let resize_error = |e: &dyn std::fmt::Display| ImageError::Resize(e.to_string());
         let input = ImageRef::new(
             source.width as u32,
             source.height as u32,
             source.pixels,
             PixelType::U8x3,
         )
-        .map_err(|e| resize_error(&e))?;
+        .map_err(|e| ImageError::Resize(e.into()))?;
         if self.output.width() != width as u32 || self.output.height() != height as u32 {
             self.output = Image::new(width as u32, height as u32, PixelType::U8x3);
         }
         let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
         self.resizer
             .resize(&input, &mut self.output, &options)
-            .map_err(|e| resize_error(&e))?;
+            .map_err(|e| ImageError::Resize(e.into()))?;
         RgbView::new(self.output.buffer(), width, height)
     }
 }

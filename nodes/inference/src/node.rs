@@ -10,6 +10,7 @@ use mm_inference::report::fill_detections;
 use mm_inference::{EmbedFaces, FrameVision, Vision};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::node_loop::NodeWork;
+use mm_runtime::report::ErrorChain;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{
     streams, BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, FaceDetection,
@@ -42,7 +43,7 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let niceness = node.config.inference.niceness;
     if let Err(error) = mm_runtime::procfs::set_niceness(niceness) {
-        tracing::warn!(%error, niceness, "cannot lower the scheduling priority");
+        tracing::warn!(error = %ErrorChain(&error), niceness, "cannot lower the scheduling priority");
     }
     let vision = match Vision::load(&node.config.inference) {
         Ok(vision) => vision,
@@ -173,19 +174,15 @@ impl InferenceWork {
             match self.pinned.as_mut().map(|p| p.register(sample.payload())) {
                 Some(Ok(address)) => view.with_device_address(address),
                 Some(Err(error)) => {
-                    tracing::warn!(%error, "frame not registered with CUDA: read from the host");
+                    tracing::warn!(error = %ErrorChain(&error), "frame not registered with CUDA: read from the host");
                     view
                 }
                 None => view,
             }
         });
-        let processed = match view {
-            Ok(view) => self
-                .vision
-                .process(&view, embed)
-                .map_err(anyhow::Error::from),
-            Err(error) => Err(error.into()),
-        };
+        let processed = view
+            .map_err(FrameError::from)
+            .and_then(|view| self.vision.process(&view, embed).map_err(FrameError::from));
         drop(sample);
         match processed {
             Ok(frame) => {
@@ -212,11 +209,22 @@ impl InferenceWork {
                 node.status.record_frame(skipped);
             }
             Err(error) => {
-                tracing::warn!(%error, "frame not processed");
+                tracing::warn!(error = %ErrorChain(&error), "frame not processed");
                 node.status.record_error(&error);
             }
         }
     }
+}
+
+/// Why one frame could not be processed.
+#[derive(Debug, thiserror::Error)]
+enum FrameError {
+    /// The frame does not match its header.
+    #[error(transparent)]
+    Image(#[from] mm_inference::image::ImageError),
+    /// A model failed on it.
+    #[error(transparent)]
+    Engine(#[from] mm_inference::engine::EngineError),
 }
 
 /// The CUDA registration of frame segments, when the models run on a GPU provider and the
@@ -229,7 +237,7 @@ fn pin_frames(vision: &Vision) -> Option<mm_inference::cuda::PinnedFrames> {
     match mm_inference::cuda::PinnedFrames::load() {
         Ok(pinned) => Some(pinned),
         Err(error) => {
-            tracing::warn!(%error, "frames stay unregistered; models run where ONNX Runtime can");
+            tracing::warn!(error = %ErrorChain(&error), "frames stay unregistered; models run where ONNX Runtime can");
             None
         }
     }
@@ -248,7 +256,7 @@ fn answer_pending(
         let min_px = if asked == 0 { default_min_px } else { asked };
         let response = best_face_response(frame, sequence, min_px as f32);
         if let Err(error) = server.respond(request, &response) {
-            tracing::warn!(%error, "cannot answer best-face request");
+            tracing::warn!(error = %ErrorChain(&error), "cannot answer best-face request");
         }
     }
 }
@@ -262,7 +270,7 @@ fn answer_stale(server: &BestFaceServer, pending: &mut Vec<PendingRequest>) {
     for (_, request) in stale {
         let response = BestFaceResponse::empty(BestFaceStatus::NoFrame, 0);
         if let Err(error) = server.respond(request, &response) {
-            tracing::warn!(%error, "cannot answer best-face request");
+            tracing::warn!(error = %ErrorChain(&error), "cannot answer best-face request");
         }
     }
 }

@@ -8,6 +8,7 @@ use mm_overlay::pairing::RecentDetections;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::config::OverlayMode;
 use mm_runtime::node_loop::NodeWork;
+use mm_runtime::report::ErrorChain;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{streams, Detections, FrameHeader, OverlayPolicy, PixelFormat, Stage, Stream};
 use std::time::Duration;
@@ -151,7 +152,7 @@ impl OverlayWork {
         match compose(&self.publisher, &sample, chosen, &self.policy, self.options) {
             Ok(()) => node.status.record_frame(self.frames.skipped()),
             Err(error) => {
-                tracing::warn!(%error, "frame not composited");
+                tracing::warn!(error = %ErrorChain(&error), "frame not composited");
                 node.status.record_error(&error);
             }
         }

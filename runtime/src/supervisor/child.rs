@@ -2,6 +2,7 @@
 
 use super::backoff::Backoff;
 use crate::node::RESTARTS_ENV;
+use crate::report::ErrorChain;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::path::PathBuf;
@@ -57,7 +58,7 @@ pub async fn supervise(
                 }
             }
             Err(error) => {
-                tracing::error!(node = %spec.name, binary = %spec.binary.display(), %error, "cannot start node");
+                tracing::error!(node = %spec.name, binary = %spec.binary.display(), error = %ErrorChain(&error), "cannot start node");
             }
         }
         let delay = backoff.delay_after(started.elapsed());
@@ -111,7 +112,9 @@ fn die_with_parent(supervisor: nix::unistd::Pid) -> std::io::Result<()> {
 fn log_exit(name: &str, status: std::io::Result<ExitStatus>) {
     match status {
         Ok(status) => tracing::warn!(node = %name, %status, "node exited"),
-        Err(error) => tracing::error!(node = %name, %error, "cannot wait for node"),
+        Err(error) => {
+            tracing::error!(node = %name, error = %ErrorChain(&error), "cannot wait for node")
+        }
     }
 }
 
@@ -120,15 +123,17 @@ async fn terminate(spec: &ChildSpec, child: &mut Child) {
         return;
     };
     if let Err(error) = kill(Pid::from_raw(pid as i32), Signal::SIGTERM) {
-        tracing::warn!(node = %spec.name, %error, "cannot send SIGTERM");
+        tracing::warn!(node = %spec.name, error = %ErrorChain(&error), "cannot send SIGTERM");
     }
     match tokio::time::timeout(spec.stop_timeout, child.wait()).await {
         Ok(Ok(status)) => tracing::info!(node = %spec.name, %status, "node stopped"),
-        Ok(Err(error)) => tracing::error!(node = %spec.name, %error, "cannot wait for node"),
+        Ok(Err(error)) => {
+            tracing::error!(node = %spec.name, error = %ErrorChain(&error), "cannot wait for node")
+        }
         Err(_) => {
             tracing::warn!(node = %spec.name, "node ignored SIGTERM, killing it");
             if let Err(error) = child.kill().await {
-                tracing::error!(node = %spec.name, %error, "cannot kill node");
+                tracing::error!(node = %spec.name, error = %ErrorChain(&error), "cannot kill node");
             }
         }
     }

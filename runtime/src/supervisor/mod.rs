@@ -9,6 +9,7 @@ pub use child::{ChildReport, ChildSpec};
 
 use crate::config::Config;
 use crate::instance_lock::{InstanceLock, InstanceLockError};
+use crate::report::ErrorChain;
 use mm_bus::Bus;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -19,8 +20,8 @@ use tokio::sync::watch;
 #[derive(Debug, thiserror::Error)]
 pub enum SupervisorError {
     /// The folder of the node binaries could not be determined.
-    #[error("cannot locate the node binaries: {0}")]
-    BinDir(std::io::Error),
+    #[error("cannot locate the node binaries")]
+    BinDir(#[source] std::io::Error),
     /// A configured node has no binary.
     #[error("node {node}: no executable at {}", path.display())]
     MissingBinary {
@@ -38,6 +39,9 @@ pub enum SupervisorError {
     /// The camera id is unusable.
     #[error(transparent)]
     Camera(#[from] mm_shm_schema::InvalidCameraId),
+    /// The camera's bus could not be opened (to clean up after dead nodes).
+    #[error(transparent)]
+    Bus(#[from] mm_bus::BusError),
 }
 
 /// Runs the nodes of one camera.
@@ -117,7 +121,9 @@ impl Supervisor {
         for task in tasks {
             match task.await {
                 Ok(report) => reports.push(report),
-                Err(error) => tracing::error!(%error, "supervision task failed"),
+                Err(error) => {
+                    tracing::error!(error = %ErrorChain(&error), "supervision task failed")
+                }
             }
         }
         self.cleanup_dead_nodes();
@@ -129,10 +135,10 @@ impl Supervisor {
         let bus = self
             .config
             .camera()
-            .map_err(|e| e.to_string())
+            .map_err(SupervisorError::from)
             .and_then(|camera| {
                 Bus::open(&camera, &mm_shm_schema::node_name("supervisor"))
-                    .map_err(|e| e.to_string())
+                    .map_err(SupervisorError::from)
             });
         match bus {
             Ok(bus) => {
@@ -141,7 +147,7 @@ impl Supervisor {
                     tracing::info!(cleaned = state.cleanups, "removed resources of dead nodes");
                 }
             }
-            Err(error) => tracing::warn!(%error, "cannot clean up dead nodes"),
+            Err(error) => tracing::warn!(error = %ErrorChain(&error), "cannot clean up dead nodes"),
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::camera::{Camera, CameraOpener, CameraPixelFormat, Mode};
 use super::convert::yuyv_to_rgb;
 use super::negotiate::{negotiate, Wanted};
-use crate::source::{FrameSource, Pacing, SourceError};
+use crate::source::{Cause, FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::SourceKind;
 use std::path::{Path, PathBuf};
@@ -87,19 +87,19 @@ impl<O: CameraOpener> V4l2Source<O> {
     }
 
     fn open_and_start(&self) -> Result<Streaming<O::Camera>, SourceError> {
-        let open_error = |reason: String| SourceError::Open {
+        let open_error = |cause: Cause| SourceError::Open {
             source_name: format!("camera {}", self.path.display()),
-            reason,
+            source: cause,
         };
         let mut camera = self
             .opener
             .open(&self.path)
-            .map_err(|e| open_error(e.to_string()))?;
-        let modes = camera.modes().map_err(|e| open_error(e.to_string()))?;
-        let mode = negotiate(&modes, self.wanted).map_err(|e| open_error(e.to_string()))?;
+            .map_err(|e| open_error(e.into()))?;
+        let modes = camera.modes().map_err(|e| open_error(e.into()))?;
+        let mode = negotiate(&modes, self.wanted).map_err(|e| open_error(e.into()))?;
         let stride = camera
             .start(&mode, self.wanted.fps)
-            .map_err(|e| open_error(e.to_string()))?;
+            .map_err(|e| open_error(e.into()))?;
         Ok(Streaming {
             camera,
             mode,
@@ -107,11 +107,11 @@ impl<O: CameraOpener> V4l2Source<O> {
         })
     }
 
-    fn lose(&mut self, reason: String) -> SourceError {
-        tracing::warn!(device = %self.path.display(), %reason, "camera lost, will reopen");
+    fn lose(&mut self, cause: Cause) -> SourceError {
+        tracing::warn!(device = %self.path.display(), reason = %cause, "camera lost, will reopen");
         self.streaming = None;
         self.backoff = Some((self.first_delay, Instant::now()));
-        SourceError::Disconnected(reason)
+        SourceError::Disconnected(cause)
     }
 }
 
@@ -147,7 +147,7 @@ impl<O: CameraOpener> FrameSource for V4l2Source<O> {
 
     fn fill(&mut self, frame: &mut [u8]) -> Result<u64, SourceError> {
         let Some(streaming) = self.streaming.as_mut() else {
-            return Err(SourceError::Disconnected("camera not open".to_owned()));
+            return Err(SourceError::Disconnected("camera not open".into()));
         };
         let (width, height) = (
             streaming.mode.width as usize,
@@ -163,19 +163,19 @@ impl<O: CameraOpener> FrameSource for V4l2Source<O> {
                     if yuyv_to_rgb(bytes, width, height, stride.max(width * 2), frame) {
                         Ok(())
                     } else {
-                        Err(SourceError::Frame(format!(
-                            "short YUYV frame of {} bytes",
-                            bytes.len()
-                        )))
+                        Err(SourceError::frame(
+                            "convert",
+                            format!("short YUYV frame of {} bytes", bytes.len()),
+                        ))
                     }
                 }
                 CameraPixelFormat::Mjpeg => mm_codec::decode_rgb_into(bytes, width, height, frame)
-                    .map_err(|e| SourceError::Frame(format!("MJPEG frame: {e}"))),
+                    .map_err(|e| SourceError::frame("MJPEG decode", e)),
             };
         });
         match read {
             Ok(()) => converted.map(|()| captured),
-            Err(error) => Err(self.lose(error.to_string())),
+            Err(error) => Err(self.lose(error.into())),
         }
     }
 }
