@@ -1,5 +1,6 @@
 //! The capture node: frame sources that write straight into loaned shared-memory frames.
 
+pub mod device_wait;
 pub mod file;
 pub mod scene_pictures;
 pub mod select;

@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use mm_bus::SlicePublisher;
-use mm_capture::select;
 use mm_capture::source::{FrameSource, Pacing, SourceError};
+use mm_capture::{device_wait, select};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::node_loop::NodeWork;
 use mm_runtime::report::ErrorChain;
@@ -59,10 +59,17 @@ impl NodeWork for CaptureWork {
         // A lost camera is reopened after a growing delay, waited out here so that a stop
         // request or a status tick is never held up by it.
         let retry_delay = self.source.retry_delay();
-        if retry_delay.is_zero() {
-            self.pacer.wait().await;
-        } else {
+        if !retry_delay.is_zero() {
             tokio::time::sleep(retry_delay).await;
+            return Ok(());
+        }
+        self.pacer.wait().await;
+        // A camera's next frame is awaited on the reactor, not in a blocking read; after a
+        // wait in vain the read finds the camera stalled and the source reconnects.
+        if let Some(fd) = self.source.frame_fd() {
+            if let Err(error) = device_wait::readable(fd, device_wait::FRAME_WAIT).await {
+                tracing::debug!(error = %ErrorChain(&error), "cannot wait for the camera");
+            }
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The one interface every frame source implements.
 
 use mm_shm_schema::SourceKind;
+use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
 /// How the capture loop paces a source.
@@ -71,6 +72,13 @@ pub trait FrameSource {
     /// it. Zero (the default) for sources that are always ready.
     fn retry_delay(&self) -> Duration {
         Duration::ZERO
+    }
+
+    /// For sources paced by a device: the descriptor that turns readable when the next frame
+    /// is ready, which the capture loop awaits on its reactor so that `fill` does not block
+    /// its thread. `None` (the default) when there is nothing to wait for.
+    fn frame_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
     }
 
     /// Makes sure the source can deliver — opens or reopens a device — before the capture

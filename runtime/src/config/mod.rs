@@ -102,12 +102,13 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file (or the file with overrides applied) is not a valid configuration.
-    #[error("invalid configuration{}: {message}", .path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    #[error("invalid configuration{}", .path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
     Parse {
         /// The file, when one was read.
         path: Option<PathBuf>,
-        /// What is wrong, as TOML/serde reports it.
-        message: String,
+        /// What is wrong, as TOML/serde reports it (naming the key).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     /// An `MM_*` variable could not be applied.
     #[error(transparent)]
@@ -167,19 +168,19 @@ impl Config {
         path: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let parse_error = |message: String| ConfigError::Parse {
+        let parse_error = |source: Box<dyn std::error::Error + Send + Sync>| ConfigError::Parse {
             path: path.map(Path::to_owned),
-            message,
+            source,
         };
         let mut table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| parse_error(e.to_string()))?;
+            .map_err(|e: toml::de::Error| parse_error(e.into()))?;
         let defaults =
-            toml::Table::try_from(Config::default()).map_err(|e| parse_error(e.to_string()))?;
+            toml::Table::try_from(Config::default()).map_err(|e| parse_error(e.into()))?;
         apply_env_overrides(&mut table, &defaults, env)?;
         let config: Config = toml::Value::Table(table)
             .try_into()
-            .map_err(|e: toml::de::Error| parse_error(e.to_string()))?;
+            .map_err(|e: toml::de::Error| parse_error(e.into()))?;
         config.validate()?;
         Ok(config)
     }
@@ -394,9 +395,8 @@ mod tests {
 
     /// The error of a config that must be refused, as text.
     fn refused(text: &str) -> String {
-        Config::parse(text, None, env(&[]))
-            .expect_err("config accepted")
-            .to_string()
+        let error = Config::parse(text, None, env(&[])).expect_err("config accepted");
+        crate::report::ErrorChain(&error).to_string()
     }
 
     #[test]

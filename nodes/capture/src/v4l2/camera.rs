@@ -1,7 +1,9 @@
 //! The seam between V4L2 logic and the device: a trait, and its implementation over `v4l`.
 
 use std::io;
+use std::os::fd::BorrowedFd;
 use std::path::Path;
+use std::time::Duration;
 use v4l::buffer::Type;
 use v4l::format::FourCC;
 use v4l::frameinterval::FrameIntervalEnum;
@@ -11,8 +13,13 @@ use v4l::io::traits::CaptureStream;
 use v4l::video::Capture;
 use v4l::{Device, Format, Fraction};
 
-/// How long a read waits for the camera before the device counts as lost.
-const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long the first read after (re)opening waits for the camera (warm-up), blocking, before
+/// the device counts as lost. Later frames are awaited by the capture loop
+/// ([`crate::device_wait`]) for as long, without blocking.
+const FIRST_READ_TIMEOUT: Duration = crate::device_wait::FRAME_WAIT;
+/// A read after the loop saw the descriptor readable (or waited in vain): it finds the frame
+/// at once, or the camera has stalled.
+const READ_TIMEOUT: Duration = Duration::from_millis(100);
 /// Kernel buffers queued for the camera.
 const BUFFER_COUNT: u32 = 4;
 /// Sizes tried on cameras that describe their sizes as ranges.
@@ -67,6 +74,12 @@ pub trait Camera {
 
     /// Waits for the next frame and hands its bytes to `consume`.
     fn read_frame(&mut self, consume: &mut dyn FnMut(&[u8])) -> io::Result<()>;
+
+    /// Once frames flow: the descriptor that turns readable when the next one is ready, for
+    /// the capture loop to wait on asynchronously (then `read_frame` does not block).
+    fn frame_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
 }
 
 /// Opens cameras by path.
@@ -89,6 +102,7 @@ impl CameraOpener for V4lOpener {
         Ok(V4lCamera {
             device: Device::with_path(path)?,
             stream: None,
+            flowing: false,
         })
     }
 }
@@ -97,6 +111,8 @@ impl CameraOpener for V4lOpener {
 pub struct V4lCamera {
     device: Device,
     stream: Option<Stream<'static>>,
+    /// A frame came since `start`: the stream is on and `frame_fd` is worth waiting on.
+    flowing: bool,
 }
 
 impl V4lCamera {
@@ -153,6 +169,7 @@ impl Camera for V4lCamera {
 
     fn start(&mut self, mode: &Mode, fps: u32) -> io::Result<usize> {
         self.stream = None;
+        self.flowing = false;
         let format =
             self.device
                 .set_format(&Format::new(mode.width, mode.height, mode.format.fourcc()))?;
@@ -165,7 +182,7 @@ impl Camera for V4lCamera {
         self.device
             .set_params(&v4l::video::capture::Parameters::with_fps(fps))?;
         let mut stream = Stream::with_buffers(&self.device, Type::VideoCapture, BUFFER_COUNT)?;
-        stream.set_timeout(READ_TIMEOUT);
+        stream.set_timeout(FIRST_READ_TIMEOUT);
         self.stream = Some(stream);
         Ok(format.stride as usize)
     }
@@ -178,6 +195,19 @@ impl Camera for V4lCamera {
         let (bytes, meta) = stream.next()?;
         let used = (meta.bytesused as usize).min(bytes.len());
         consume(&bytes[..used]);
+        if !self.flowing {
+            self.flowing = true;
+            stream.set_timeout(READ_TIMEOUT);
+        }
         Ok(())
+    }
+
+    fn frame_fd(&self) -> Option<BorrowedFd<'_>> {
+        if !self.flowing {
+            return None;
+        }
+        // SAFETY: the descriptor belongs to `self.device`, which stays open for as long as
+        // `self` lives; the returned borrow of `self` ends before the device can be dropped.
+        Some(unsafe { BorrowedFd::borrow_raw(self.device.handle().fd()) })
     }
 }

@@ -6,6 +6,7 @@ use super::negotiate::{negotiate, Wanted};
 use crate::source::{Cause, FrameSource, Pacing, SourceError};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::SourceKind;
+use std::os::fd::BorrowedFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -136,6 +137,10 @@ impl<O: CameraOpener> FrameSource for V4l2Source<O> {
             (None, Some((delay, since))) => delay.saturating_sub(since.elapsed()),
             _ => Duration::ZERO,
         }
+    }
+
+    fn frame_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.streaming.as_ref()?.camera.frame_fd()
     }
 
     fn ready(&mut self) -> Result<(), SourceError> {
