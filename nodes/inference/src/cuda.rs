@@ -27,8 +27,8 @@ type CuMemHostGetDevicePointer = unsafe extern "C" fn(*mut u64, *mut c_void, u32
 #[derive(Debug, thiserror::Error)]
 pub enum CudaError {
     /// `libcuda.so.1` or one of its functions is missing (no NVIDIA driver).
-    #[error("cannot load the CUDA driver: {0}")]
-    Load(String),
+    #[error("cannot load the CUDA driver")]
+    Load(#[source] libloading::Error),
     /// A driver call failed.
     #[error("{call} failed with CUDA error {code}")]
     Call {
@@ -58,8 +58,7 @@ impl PinnedFrames {
     pub fn load() -> Result<Self, CudaError> {
         // SAFETY: loading the NVIDIA driver library runs its initialisers, which have no
         // preconditions.
-        let driver =
-            unsafe { Library::new("libcuda.so.1") }.map_err(|e| CudaError::Load(e.to_string()))?;
+        let driver = unsafe { Library::new("libcuda.so.1") }.map_err(CudaError::Load)?;
         // SAFETY: each symbol is looked up with the driver API's documented signature, and
         // called with pointers to live locals and the context the previous call returned.
         unsafe {
@@ -125,5 +124,5 @@ impl PinnedFrames {
 unsafe fn symbol<'a, T>(driver: &'a Library, name: &[u8]) -> Result<Symbol<'a, T>, CudaError> {
     // SAFETY: the caller promises `T` is the symbol's real signature, the one precondition of
     // `Library::get`.
-    unsafe { driver.get(name) }.map_err(|e| CudaError::Load(e.to_string()))
+    unsafe { driver.get(name) }.map_err(CudaError::Load)
 }
