@@ -5,6 +5,7 @@
 
 mod decode;
 mod encode;
+pub mod h264;
 
 pub use decode::{decode_rgb, decode_rgb_into, jpeg_size, DecodedImage};
 pub use encode::JpegEncoder;
