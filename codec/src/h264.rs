@@ -224,6 +224,17 @@ impl H264Encoder {
 
     /// RGB24 → I420 into the encoder's frame, one pass.
     fn convert(&mut self, rgb: &[u8], stride: usize) -> Result<(), H264Error> {
+        // An encoder may keep a reference to the buffer of the frame it was sent last (libx264
+        // copies it at once, others need not): writing over it would change a picture it
+        // still encodes. Then FFmpeg gives the frame a fresh buffer of the same layout.
+        // SAFETY: the frame is ours and valid; the call only replaces its buffers.
+        let made_writable = unsafe { ffmpeg::ffi::av_frame_make_writable(self.frame.as_mut_ptr()) };
+        if made_writable < 0 {
+            return Err(H264Error::Ffmpeg {
+                step: "frame buffer",
+                source: ffmpeg::Error::from(made_writable),
+            });
+        }
         let (width, height) = (self.settings.width, self.settings.height);
         let chroma_rows = height.div_ceil(2) as usize;
         let strides = [
