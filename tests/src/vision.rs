@@ -88,16 +88,15 @@ pub async fn frame_with_detections(
     }
 }
 
-/// CenterFace (the camera's own detector, at its own threshold) over `images`, run by
-/// `mm-inference detect`: how many faces it finds in each.
-pub fn faces_found_in(images: &[&Path]) -> Vec<usize> {
+/// Runs `mm-inference detect --json ARGS... IMAGES...` with the extra environment `env` and
+/// returns its report of each image (one JSON object per line).
+pub fn detect_reports(images: &[&Path], args: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
     let output = Command::new(bin_dir().join("mm-inference"))
-        .arg("detect")
-        .arg("--json")
+        .args(["detect", "--json"])
+        .args(args)
         .args(images)
         .env("MM_INFERENCE_MODEL_DIR", model_dir())
-        .env("MM_INFERENCE_HANDS", "false")
-        .env("MM_INFERENCE_PERSONS", "false")
+        .envs(env.iter().copied())
         .output()
         .expect("run mm-inference detect");
     assert!(
@@ -107,21 +106,36 @@ pub fn faces_found_in(images: &[&Path]) -> Vec<usize> {
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .map(|line| {
-            let report: Value = serde_json::from_str(line).expect("one JSON object per image");
-            report["faces"].as_array().map_or(0, Vec::len)
-        })
+        .map(|line| serde_json::from_str(line).expect("one JSON object per image"))
+        .collect()
+}
+
+/// CenterFace (the camera's own detector, at its own threshold) over `images`, run by
+/// `mm-inference detect`: how many faces it finds in each.
+pub fn faces_found_in(images: &[&Path]) -> Vec<usize> {
+    let faces_only = [
+        ("MM_INFERENCE_HANDS", "false"),
+        ("MM_INFERENCE_PERSONS", "false"),
+    ];
+    detect_reports(images, &[], &faces_only)
+        .iter()
+        .map(|report| report["faces"].as_array().map_or(0, Vec::len))
+        .collect()
+}
+
+/// A JSON array of numbers (a box, an embedding) as `f64`s.
+pub fn numbers(array: &Value) -> Vec<f64> {
+    array
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("number"))
         .collect()
 }
 
 /// A face's box as numbers.
 pub fn face_box(face: &Value) -> Vec<f64> {
-    face["box"]
-        .as_array()
-        .expect("box")
-        .iter()
-        .map(|v| v.as_f64().expect("number"))
-        .collect()
+    numbers(&face["box"])
 }
 
 /// Whether at least 80 % of the points along the left edge of `bbox` in the JPEG are close

@@ -1,7 +1,9 @@
 //! `mm-inference detect` on the public-domain test photos: the real binary, the real models.
 
+use mm_e2e::vision::{detect_reports, numbers};
 use mm_e2e::{bin_dir, media, model_dir};
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Runs `mm-inference detect --json [--embeddings]` and returns one JSON object per image.
@@ -11,36 +13,14 @@ fn detect(images: &[&str], embeddings: bool) -> Vec<Value> {
 
 /// `detect` with `inference.preprocess` set to `preprocess` (`cpu` or `graph`).
 fn detect_with(images: &[&str], embeddings: bool, preprocess: &str) -> Vec<Value> {
-    let mut command = Command::new(bin_dir().join("mm-inference"));
-    command
-        .arg("detect")
-        .arg("--json")
-        .args(images.iter().map(|name| media(name)))
-        .env("MM_INFERENCE_MODEL_DIR", model_dir())
-        .env("MM_INFERENCE_PREPROCESS", preprocess);
-    if embeddings {
-        command.arg("--embeddings");
-    }
-    let output = command.output().expect("run mm-inference");
-    assert!(
-        output.status.success(),
-        "mm-inference failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("UTF-8 output")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-        .collect()
+    let paths: Vec<PathBuf> = images.iter().map(|name| media(name)).collect();
+    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let args: &[&str] = if embeddings { &["--embeddings"] } else { &[] };
+    detect_reports(&paths, args, &[("MM_INFERENCE_PREPROCESS", preprocess)])
 }
 
 fn embedding(report: &Value) -> Vec<f64> {
-    report["faces"][0]["embedding"]
-        .as_array()
-        .expect("embedding")
-        .iter()
-        .map(|v| v.as_f64().expect("number"))
-        .collect()
+    numbers(&report["faces"][0]["embedding"])
 }
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {

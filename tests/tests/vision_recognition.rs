@@ -3,8 +3,10 @@
 //! and its name is shown only once its owner turns labels on.
 
 use mm_bus::Bus;
-use mm_e2e::vision::{detections_where, face_box, left_edge_has_color, post_json};
-use mm_e2e::{bin_dir, media, model_dir, monotonic_ns, serial, MjpegReader, Pipeline};
+use mm_e2e::vision::{
+    detect_reports, detections_where, face_box, left_edge_has_color, numbers, post_json,
+};
+use mm_e2e::{bin_dir, media, monotonic_ns, serial, MjpegReader, Pipeline};
 use mm_shm_schema::{
     streams, BestFaceRequest, BestFaceStatus, CameraId, GalleryUpdate, Stream, EMBEDDING_LEN,
 };
@@ -14,19 +16,11 @@ use std::time::{Duration, Instant};
 
 /// Obama's embedding from `obama2.jpg`, a different photo from the one the camera shows.
 fn enrollment_embedding() -> [f32; EMBEDDING_LEN] {
-    let output = Command::new(bin_dir().join("mm-inference"))
-        .args(["detect", "--json", "--embeddings"])
-        .arg(media("obama2.jpg"))
-        .env("MM_INFERENCE_MODEL_DIR", model_dir())
-        .output()
-        .expect("run mm-inference");
-    assert!(output.status.success());
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let values: Vec<f32> = report["faces"][0]["embedding"]
-        .as_array()
-        .expect("embedding")
-        .iter()
-        .map(|v| v.as_f64().expect("number") as f32)
+    let photo = media("obama2.jpg");
+    let reports = detect_reports(&[&photo], &["--embeddings"], &[]);
+    let values: Vec<f32> = numbers(&reports[0]["faces"][0]["embedding"])
+        .into_iter()
+        .map(|v| v as f32)
         .collect();
     values.try_into().expect("128 values")
 }
