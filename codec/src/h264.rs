@@ -33,7 +33,13 @@ pub struct H264Settings {
     pub gop: Duration,
     /// Target bitrate, bits per second; also the VBV maximum, with a one-second buffer.
     pub bitrate: u64,
+    /// H.264 profile (`baseline`, `main`, `high`); empty for the encoder's default.
+    pub profile: String,
 }
+
+/// Hardware encoders `auto` tries, in order, before libx264: Jetson's (nvmpi), NVIDIA
+/// desktop GPUs' (nvenc), and the V4L2 memory-to-memory encoders of other boards.
+pub const HARDWARE_ENCODERS: [&str; 3] = ["h264_nvmpi", "h264_nvenc", "h264_v4l2m2m"];
 
 /// Why the encoder could not start or a frame could not be encoded.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +128,9 @@ impl H264Encoder {
             (*video.as_mut_ptr()).rc_buffer_size = settings.bitrate.min(i32::MAX as u64) as i32;
         }
         let mut options = Dictionary::new();
+        if !settings.profile.is_empty() {
+            options.set("profile", &settings.profile);
+        }
         if settings.encoder == "libx264" {
             options.set("preset", "ultrafast");
             options.set("tune", "zerolatency");
@@ -137,6 +146,34 @@ impl H264Encoder {
             last_pts_us: None,
             next_keyframe_us: 0,
         })
+    }
+
+    /// Opens the first of [`HARDWARE_ENCODERS`] that this FFmpeg has and that opens on this
+    /// machine (a listed encoder without its device fails to open), else libx264.
+    pub fn open_auto(settings: H264Settings) -> Result<Self, H264Error> {
+        for name in HARDWARE_ENCODERS {
+            let attempt = H264Settings {
+                encoder: name.to_owned(),
+                ..settings.clone()
+            };
+            if let Ok(encoder) = Self::open(attempt) {
+                return Ok(encoder);
+            }
+        }
+        Self::open(H264Settings {
+            encoder: "libx264".to_owned(),
+            ..settings
+        })
+    }
+
+    /// The settings it runs with (`encoder` names the one `open_auto` chose).
+    pub fn settings(&self) -> &H264Settings {
+        &self.settings
+    }
+
+    /// Makes the next frame a keyframe (a consumer just joined), and restarts the GOP there.
+    pub fn force_keyframe(&mut self) {
+        self.next_keyframe_us = i64::MIN;
     }
 
     /// Encodes one frame (packed RGB24, `stride` bytes per row, read in place) captured at

@@ -3,9 +3,11 @@
 //! libjpeg reports errors by unwinding out of C; every entry point here catches that and
 //! returns a [`CodecError`] instead, so a corrupt camera frame never takes a node down.
 
+pub mod annexb;
 mod decode;
 mod encode;
 pub mod h264;
+pub mod mux;
 
 pub use decode::{decode_rgb, decode_rgb_into, jpeg_size, DecodedImage};
 pub use encode::JpegEncoder;

@@ -52,6 +52,7 @@ fn encodes_at_capture_time_with_timed_keyframes_and_decodes_back() {
         fps: 30,
         gop: Duration::from_secs(1),
         bitrate: 1_000_000,
+        profile: String::new(),
     })
     .unwrap();
     // A "30 fps" camera that really delivers about 27, unevenly: 36 to 38 ms apart.
@@ -163,6 +164,7 @@ fn a_frame_of_the_wrong_size_is_an_error_not_a_crash() {
         fps: 30,
         gop: Duration::from_secs(2),
         bitrate: 500_000,
+        profile: String::new(),
     })
     .unwrap();
     let short = vec![0u8; 100];
@@ -177,6 +179,7 @@ fn a_frame_of_the_wrong_size_is_an_error_not_a_crash() {
         fps: 30,
         gop: Duration::from_secs(2),
         bitrate: 500_000,
+        profile: String::new(),
     })
     .is_err());
 }

@@ -6,7 +6,7 @@
 
 use crate::{
     BestFaceRequest, BestFaceResponse, Detections as DetectionsMessage, FrameHeader, GalleryUpdate,
-    JpegHeader, NodeStatus, OverlayPolicy,
+    H264Header, JpegHeader, MediaRequest, MediaResponse, NodeStatus, OverlayPolicy,
 };
 use iceoryx2::prelude::ZeroCopySend;
 use std::fmt::Debug;
@@ -60,6 +60,18 @@ const FRAME_LIMITS: Limits = Limits {
     subscriber_borrowed: 2,
     max_publishers: 2,
     max_subscribers: 6,
+    publisher_loans: 2,
+};
+
+/// H.264 access units: every one matters (a lost unit breaks decoding until the next
+/// keyframe), so each subscriber queues a second's worth; one that falls further behind loses
+/// the oldest and resynchronises at a keyframe. Few subscribers: the media node, tools.
+const H264_LIMITS: Limits = Limits {
+    history: 0,
+    subscriber_buffer: 32,
+    subscriber_borrowed: 2,
+    max_publishers: 2,
+    max_subscribers: 3,
     publisher_loans: 2,
 };
 
@@ -213,6 +225,8 @@ declare_streams! {
     FramesComposited = "frames/composited", FRAME_LIMITS, Slices(FrameHeader);
     /// One JPEG per frame.
     FramesJpeg = "frames/jpeg", FRAME_LIMITS, Slices(JpegHeader);
+    /// One H.264 access unit per frame, shared by RTMP and recordings.
+    FramesH264 = "frames/h264", H264_LIMITS, Slices(H264Header);
     /// Health of every node.
     Status = "status", STATUS_LIMITS, Messages(NodeStatus);
     /// What inference found in each processed frame.
@@ -223,13 +237,23 @@ declare_streams! {
     OverlayPolicy = "overlay/policy", NEWEST_MESSAGE_LIMITS, Messages(OverlayPolicy);
     /// The best face of the current frame with its embedding.
     BestFace = "inference/best-face", REQUEST_LIMITS, RequestResponse(BestFaceRequest, BestFaceResponse);
+    /// Recordings, the RTMP stream and photos, asked of the media node.
+    MediaControl = "media/control", REQUEST_LIMITS, RequestResponse(MediaRequest, MediaResponse);
+}
+
+/// Bytes an H.264 sample is first sized for (the segment grows for a larger keyframe): an
+/// eighth of an RGB frame is several times a keyframe at the default bitrate.
+pub const fn h264_initial_unit_len(frame_len: u64) -> u64 {
+    frame_len / 8
 }
 
 /// Shared memory the frame segments of one camera take for frames of `frame_len` bytes: one
 /// data segment per publisher of `frames/raw` and `frames/composited`, and of `frames/jpeg`
-/// (sized for half a frame at first), each holding the samples iceoryx2 preallocates.
+/// (sized for half a frame at first) and of `frames/h264`, each holding the samples iceoryx2
+/// preallocates.
 pub fn frame_segments_bytes(frame_len: u64) -> u64 {
     let samples = |stream: Stream| stream.limits().samples_per_publisher() as u64;
     (samples(Stream::FramesRaw) + samples(Stream::FramesComposited)) * frame_len
         + samples(Stream::FramesJpeg) * frame_len / 2
+        + samples(Stream::FramesH264) * h264_initial_unit_len(frame_len)
 }

@@ -7,7 +7,9 @@
 mod declarations;
 mod fixed_str;
 mod frame;
+mod h264;
 mod jpeg;
+mod media;
 mod names;
 mod status;
 mod vision;
@@ -15,12 +17,17 @@ mod vision;
 pub mod vision_json;
 
 pub use declarations::{
-    frame_segments_bytes, streams, Limits, MessageStream, Pattern, RequestStream, SliceStream,
+    frame_segments_bytes, h264_initial_unit_len, streams, Limits, MessageStream, Pattern, RequestStream, SliceStream,
     Stream, StreamKind, StreamVisitor,
 };
 pub use fixed_str::FixedStr;
 pub use frame::{FrameHeader, PixelFormat, SourceKind, Stage, UnknownCode, STAGE_COUNT};
+pub use h264::H264Header;
 pub use jpeg::JpegHeader;
+pub use media::{
+    MediaAction, MediaName, MediaOutcome, MediaRequest, MediaResponse, MediaState, MediaText,
+    RecordingState, RecordingStatus, StreamingState, StreamingStatus,
+};
 pub use names::{node_name, node_of, CameraId, InvalidCameraId, ServiceNames};
 pub use status::{NodeState, NodeStatus};
 pub use vision::{
