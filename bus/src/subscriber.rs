@@ -9,7 +9,7 @@ use iceoryx2::port::listener::Listener;
 use iceoryx2::port::subscriber::Subscriber;
 use iceoryx2::prelude::ZeroCopySend;
 use iceoryx2::sample::Sample;
-use mm_shm_schema::{FrameHeader, JpegHeader};
+use mm_shm_schema::{FrameHeader, H264Header, JpegHeader};
 use std::fmt::Debug;
 use std::io;
 
@@ -35,6 +35,12 @@ impl Sequenced for FrameHeader {
 impl Sequenced for JpegHeader {
     fn sequence(&self) -> u64 {
         self.frame.sequence
+    }
+}
+
+impl Sequenced for H264Header {
+    fn sequence(&self) -> u64 {
+        self.unit_sequence
     }
 }
 
@@ -79,6 +85,24 @@ impl<H: Debug + ZeroCopySend + Sequenced + 'static> SliceSubscriber<H> {
     pub async fn next(&mut self) -> Result<SliceSample<H>, ReceiveError> {
         loop {
             if let Some(sample) = self.take_newest()? {
+                return Ok(sample);
+            }
+            self.wait_for_notification().await?;
+        }
+    }
+
+    /// Waits for and returns the oldest sample not yet returned: every sample in order, for
+    /// streams where each one matters (H.264 access units). Samples lost because this
+    /// subscriber's queue overflowed are counted in [`SliceSubscriber::skipped`].
+    pub async fn next_in_order(&mut self) -> Result<SliceSample<H>, ReceiveError> {
+        loop {
+            let oldest = self
+                .subscriber
+                .receive()
+                .map_err(|e| ReceiveError::Receive(iceoryx(e)))?;
+            if let Some(sample) = oldest {
+                self.tracker
+                    .observe(sample.origin(), sample.user_header().sequence());
                 return Ok(sample);
             }
             self.wait_for_notification().await?;

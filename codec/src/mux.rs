@@ -154,6 +154,7 @@ pub struct H264Muxer {
     origin_us: Option<i64>,
     last_pts_us: i64,
     bytes: u64,
+    fps: u32,
     io_timeout: Duration,
     deadline: Box<IoDeadline>,
 }
@@ -213,6 +214,7 @@ impl H264Muxer {
             origin_us: None,
             last_pts_us: i64::MIN,
             bytes: 0,
+            fps: settings.fps.max(1),
             io_timeout: settings.io_timeout,
             deadline,
         })
@@ -234,6 +236,9 @@ impl H264Muxer {
             packet.set_stream(self.video_stream);
             packet.set_pts(Some(pts_us));
             packet.set_dts(Some(pts_us));
+            // Only the last frame's duration comes from here; the others' are the gaps to
+            // their successors.
+            packet.set_duration(1_000_000 / i64::from(self.fps));
             if keyframe {
                 packet.set_flags(ffmpeg::packet::Flags::KEY);
             }

@@ -15,5 +15,5 @@ pub mod reply;
 pub mod request_log;
 pub mod route_table;
 
-pub use reply::{json, json_with_status, respond, ApiError, ErrorBody, Response};
+pub use reply::{json, json_with_status, reply_or_error, respond, ApiError, ErrorBody, Response};
 pub use route_table::{Access, RouteSpec};

@@ -93,3 +93,8 @@ pub fn respond<T: Serialize>(result: Result<T, ApiError>) -> Response {
         Err(error) => error.into_response(),
     }
 }
+
+/// A finished reply, or the error's.
+pub fn reply_or_error(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(Reply::into_response)
+}

@@ -60,11 +60,39 @@ impl RouteSpec {
             .and(method_filter(&self.method))
     }
 
-    /// Whether `path` is this route's path or one of its aliases.
+    /// Whether `path` is this route's path or one of its aliases; a path ending in
+    /// [`NAME_PARAM`] matches any one non-empty segment there.
     pub fn matches_path(&self, path: &str) -> bool {
-        self.path == path || self.aliases.contains(&path)
+        match self.path.strip_suffix(NAME_PARAM) {
+            Some(prefix) => path
+                .strip_prefix(prefix)
+                .is_some_and(|name| !name.is_empty() && !name.contains('/')),
+            None => self.path == path || self.aliases.contains(&path),
+        }
+    }
+
+    /// Whether the path ends in [`NAME_PARAM`].
+    pub fn takes_name(&self) -> bool {
+        self.path.ends_with(NAME_PARAM)
+    }
+
+    /// Like [`RouteSpec::filter`] for a path ending in [`NAME_PARAM`]: extracts that last
+    /// segment as it came (still percent-encoded, so `%2e%2e%2f` stays what it is).
+    pub fn named_filter(&'static self) -> impl Filter<Extract = (String,), Error = Rejection> + Clone {
+        warp::path::full()
+            .and_then(move |path: FullPath| async move {
+                let prefix = self.path.strip_suffix(NAME_PARAM).unwrap_or(self.path);
+                match path.as_str().strip_prefix(prefix) {
+                    Some(name) if self.matches_path(path.as_str()) => Ok(name.to_owned()),
+                    _ => Err(warp::reject::not_found()),
+                }
+            })
+            .and(method_filter(&self.method))
     }
 }
+
+/// The placeholder a route's path may end in: one segment, a file name.
+pub const NAME_PARAM: &str = "{name}";
 
 /// Warp's own method filter for `method`, so that a wrong method gets its 405 rejection.
 fn method_filter(method: &Method) -> BoxedFilter<()> {

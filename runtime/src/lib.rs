@@ -7,6 +7,7 @@ pub mod config;
 mod env_override;
 pub mod instance_lock;
 pub mod logging;
+pub mod media_files;
 pub mod node;
 pub mod node_loop;
 pub mod procfs;

@@ -3,12 +3,13 @@
 
 mod mjpeg;
 mod pipeline;
+pub mod media_probe;
 pub mod vision;
 
 pub use mjpeg::{MjpegReader, Part};
 pub use mm_runtime::clock::monotonic_ns;
 pub use mm_runtime::procfs::{children_named, is_running};
-pub use pipeline::{all_exited, bin_dir, media, model_dir, Pipeline, PipelineBuilder};
+pub use pipeline::{all_exited, bin_dir, free_port, media, model_dir, Pipeline, PipelineBuilder};
 
 use tokio::sync::{Mutex, MutexGuard};
 

@@ -15,9 +15,16 @@ pub struct PipelineBuilder {
     encode_input: &'static str,
     camera_and_port: Option<(String, u16)>,
     keep_logs: bool,
+    env: Vec<(String, String)>,
 }
 
 impl PipelineBuilder {
+    /// Sets an environment variable for every process (e.g. a secret).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Writes what every process logs (stderr) to a file that [`Pipeline::logs`] reads,
     /// instead of the test's own stderr.
     pub fn keep_logs(mut self) -> Self {
@@ -71,6 +78,7 @@ impl PipelineBuilder {
             config_path,
             nodes: self.nodes,
             encode_input: self.encode_input,
+            env: self.env,
             _dir: dir,
         };
         let mut command = pipeline.command("mm-supervisor");
@@ -92,6 +100,7 @@ pub struct Pipeline {
     config_path: PathBuf,
     nodes: &'static str,
     encode_input: &'static str,
+    env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -106,7 +115,18 @@ impl Pipeline {
             encode_input: "raw",
             camera_and_port: None,
             keep_logs: false,
+            env: Vec::new(),
         }
+    }
+
+    /// Where the media node of this pipeline keeps its recordings.
+    pub fn videos_dir(&self) -> PathBuf {
+        self._dir.path().join("videos")
+    }
+
+    /// Where the media node of this pipeline keeps its photos.
+    pub fn photos_dir(&self) -> PathBuf {
+        self._dir.path().join("photos")
     }
 
     /// What the processes logged so far (with [`PipelineBuilder::keep_logs`]).
@@ -134,7 +154,10 @@ impl Pipeline {
             .env("MM_SUPERVISOR_NODES", self.nodes)
             .env("MM_ENCODE_INPUT", self.encode_input)
             .env("MM_INFERENCE_MODEL_DIR", model_dir())
-            .env("RUST_LOG", "warn");
+            .env("MM_RECORDING_DIR", self.videos_dir())
+            .env("MM_PHOTOS_DIR", self.photos_dir())
+            .env("RUST_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
@@ -337,6 +360,8 @@ pub fn bin_dir() -> PathBuf {
         "mm-inference",
         "mm-overlay",
         "mm-encode",
+        "mm-h264",
+        "mm-media",
         "mm-api",
     ] {
         assert!(
@@ -348,7 +373,8 @@ pub fn bin_dir() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
+/// A TCP port of loopback that nothing listens on now.
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local addr").port()
 }

@@ -4,6 +4,7 @@ pub mod bus_thread;
 pub mod detections;
 pub mod frame;
 pub mod health_report;
+pub mod media_client;
 pub mod routes;
 pub mod state;
 pub mod stats;

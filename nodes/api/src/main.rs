@@ -41,7 +41,9 @@ fn main() -> anyhow::Result<()> {
         let (mut bus, statuses) =
             bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision).await?;
         let bus_ended = bus.ended();
+        let media = mm_api::media_client::MediaControl::spawn(&config)?;
         let state = AppState {
+            media,
             detections,
             visualization: Arc::new(Mutex::new(visualization)),
             policy: Arc::new(policy),

@@ -2,6 +2,7 @@
 
 use crate::bus_thread::StatusView;
 use crate::detections::LatestDetections;
+use crate::media_client::MediaControl;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
 use crate::visualization::Visualization;
@@ -28,4 +29,6 @@ pub struct AppState {
     pub visualization: Arc<Mutex<Visualization>>,
     /// The overlay policy, published on the bus by the bus thread.
     pub policy: Arc<tokio::sync::watch::Sender<OverlayPolicy>>,
+    /// Asks the media node for recordings, the RTMP stream and photos.
+    pub media: MediaControl,
 }

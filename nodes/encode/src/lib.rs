@@ -1,4 +1,7 @@
-//! The encode node: one JPEG per new frame, published on `frames/jpeg` for every viewer.
+//! The encode node: one JPEG per new frame, published on `frames/jpeg` for every viewer; and
+//! the rule of which frames a video encoder takes ([`input`]), shared with the H.264 node.
+
+pub mod input;
 
 use mm_bus::{PublishError, SlicePublisher};
 use mm_codec::{CodecError, JpegEncoder};

@@ -12,10 +12,14 @@ mod api;
 mod bus;
 mod capture;
 mod encode;
+mod h264;
 mod inference;
+mod livepeer;
 mod log;
 mod overlay;
+mod photos;
 mod privacy;
+mod recording;
 mod supervisor;
 mod unset;
 
@@ -23,6 +27,10 @@ pub use api::ApiConfig;
 pub use bus::BusConfig;
 pub use capture::{CaptureConfig, SourceChoice, V4l2FormatChoice};
 pub use encode::{EncodeConfig, EncodeInput};
+pub use h264::H264Config;
+pub use livepeer::{LivepeerConfig, STREAM_KEY_ENV};
+pub use photos::{PhotoSource, PhotosConfig};
+pub use recording::RecordingConfig;
 pub use inference::{ExecutionProvider, HandModel, InferenceConfig, Preprocess};
 pub use log::LogConfig;
 pub use overlay::{OverlayConfig, OverlayMode};
@@ -45,7 +53,15 @@ pub(crate) const MAX_EDGE: u32 = 3840;
 pub const MAX_DURATION_MS: u64 = 86_400_000;
 
 /// The nodes `supervisor.nodes` may name: each is the binary `mm-<name>`.
-pub const KNOWN_NODES: [&str; 5] = ["capture", "inference", "overlay", "encode", "api"];
+pub const KNOWN_NODES: [&str; 7] = [
+    "capture",
+    "inference",
+    "overlay",
+    "encode",
+    "h264",
+    "media",
+    "api",
+];
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +79,14 @@ pub struct Config {
     pub overlay: OverlayConfig,
     /// What the stream may show about people.
     pub privacy: PrivacyConfig,
+    /// The H.264 node.
+    pub h264: H264Config,
+    /// The RTMP stream (media node).
+    pub livepeer: LivepeerConfig,
+    /// Recordings (media node).
+    pub recording: RecordingConfig,
+    /// Photos (media node).
+    pub photos: PhotosConfig,
     /// The API node.
     pub api: ApiConfig,
     /// The supervisor.
@@ -82,6 +106,10 @@ impl Default for Config {
             inference: InferenceConfig::default(),
             overlay: OverlayConfig::default(),
             privacy: PrivacyConfig::default(),
+            h264: H264Config::default(),
+            livepeer: LivepeerConfig::default(),
+            recording: RecordingConfig::default(),
+            photos: PhotosConfig::default(),
             api: ApiConfig::default(),
             supervisor: SupervisorConfig::default(),
             bus: BusConfig::default(),
@@ -209,6 +237,10 @@ impl Config {
         self.encode.validate()?;
         self.inference.validate()?;
         self.overlay.validate()?;
+        self.h264.validate()?;
+        self.livepeer.validate()?;
+        self.recording.validate()?;
+        self.photos.validate()?;
         self.api.validate()?;
         self.supervisor.validate()?;
         self.validate_privacy()?;
@@ -220,6 +252,13 @@ impl Config {
         if self.privacy.blur_unknown_faces && self.encode.input == EncodeInput::Raw {
             return Err(out_of_range(
                 "encode.input",
+                "raw",
+                "must be composited while privacy.blur_unknown_faces is true (raw frames show every face unblurred)",
+            ));
+        }
+        if self.privacy.blur_unknown_faces && self.photos.source == PhotoSource::Raw {
+            return Err(out_of_range(
+                "photos.source",
                 "raw",
                 "must be composited while privacy.blur_unknown_faces is true (raw frames show every face unblurred)",
             ));
@@ -322,7 +361,7 @@ mod tests {
         assert_eq!(config.api.health_timeout_ms, 2000);
         assert_eq!(
             config.supervisor.nodes,
-            ["capture", "inference", "overlay", "encode", "api"]
+            ["capture", "inference", "overlay", "encode", "h264", "media", "api"]
         );
     }
 

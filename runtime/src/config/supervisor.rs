@@ -44,7 +44,7 @@ impl SupervisorConfig {
                 return Err(out_of_range(
                     "supervisor.nodes",
                     node,
-                    "unknown node (known: capture, inference, overlay, encode, api)",
+                    "unknown node (known: capture, inference, overlay, encode, h264, media, api)",
                 ));
             }
             if self.nodes[..index].contains(node) {

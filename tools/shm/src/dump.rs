@@ -74,6 +74,9 @@ pub async fn run(bus: &Bus, stream: Stream, out: &Path) -> anyhow::Result<()> {
                 Some(sample.payload()[..len].to_vec()),
             )
         }
+        Watcher::H264(_) => {
+            anyhow::bail!("{} holds H.264 access units, not pictures", stream.suffix())
+        }
         Watcher::Status(_) | Watcher::Detections(_) | Watcher::Gallery(_) | Watcher::Policy(_) => {
             anyhow::bail!("{} is not a frame service", stream.suffix())
         }

@@ -5,7 +5,7 @@ use mm_bus::{Bus, Ipc};
 use mm_bus::{MessageSubscriber, SliceSubscriber};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::{
-    streams, Detections, FrameHeader, GalleryUpdate, JpegHeader, NodeStatus, OverlayPolicy, Stage,
+    streams, Detections, FrameHeader, GalleryUpdate, H264Header, JpegHeader, NodeStatus, OverlayPolicy, Stage,
     Stream,
 };
 use std::time::{Duration, Instant};
@@ -31,6 +31,8 @@ pub enum Watcher {
     Frames(SliceSubscriber<FrameHeader>),
     /// `frames/jpeg`.
     Jpeg(SliceSubscriber<JpegHeader>),
+    /// `frames/h264`: every unit in order, timed like frames.
+    H264(SliceSubscriber<H264Header>),
     /// `status`.
     Status(Subscriber<Ipc, NodeStatus, ()>),
     /// `detections`: timed like frames, the inference stage stamped with its finish time.
@@ -50,6 +52,7 @@ impl Watcher {
                 Watcher::Frames(bus.slice_subscriber::<streams::FramesComposited>()?)
             }
             Stream::FramesJpeg => Watcher::Jpeg(bus.slice_subscriber::<streams::FramesJpeg>()?),
+            Stream::FramesH264 => Watcher::H264(bus.slice_subscriber::<streams::FramesH264>()?),
             Stream::Status => Watcher::Status(bus.status_subscriber()?),
             Stream::Detections => {
                 Watcher::Detections(bus.message_subscriber::<streams::Detections>()?)
@@ -58,7 +61,7 @@ impl Watcher {
             Stream::OverlayPolicy => {
                 Watcher::Policy(bus.message_subscriber::<streams::OverlayPolicy>()?)
             }
-            Stream::BestFace => {
+            Stream::BestFace | Stream::MediaControl => {
                 anyhow::bail!(
                     "{} is request-response: there is nothing to watch",
                     stream.suffix()
@@ -73,6 +76,12 @@ impl Watcher {
             Watcher::Frames(subscriber) => Some(*subscriber.next().await?.user_header()),
             Watcher::Jpeg(subscriber) => {
                 let header = *subscriber.next().await?.user_header();
+                let mut frame = header.frame;
+                frame.stamp(Stage::Encode, header.encode_ns);
+                Some(frame)
+            }
+            Watcher::H264(subscriber) => {
+                let header = *subscriber.next_in_order().await?.user_header();
                 let mut frame = header.frame;
                 frame.stamp(Stage::Encode, header.encode_ns);
                 Some(frame)
@@ -114,6 +123,7 @@ impl Watcher {
         match self {
             Watcher::Frames(subscriber) => subscriber.skipped(),
             Watcher::Jpeg(subscriber) => subscriber.skipped(),
+            Watcher::H264(subscriber) => subscriber.skipped(),
             Watcher::Detections(_)
             | Watcher::Gallery(_)
             | Watcher::Policy(_)

@@ -1,10 +1,12 @@
-//! The HTTP routes of port 5002, one module per area; `session` and `media` come next.
+//! The HTTP routes of port 5002, one module per area; `session` comes next.
 //!
 //! Every route is a [`RouteSpec`] in [`ROUTES`]: its filter is built from it, the index lists
 //! it, and the tests walk it.
 
+mod files;
 mod health;
 mod index;
+mod media;
 mod status;
 mod stream;
 mod vision;
@@ -17,7 +19,11 @@ use std::convert::Infallible;
 use warp::{Filter, Reply};
 
 pub use health::{CameraInfo, HealthReply};
+pub use files::DeletedReply;
 pub use index::IndexReply;
+pub use media::{
+    CaptureReply, LivepeerStatusReply, MediaItem, MediaListReply, RecordReply, RecordingJson,
+};
 pub use status::{CameraStatus, StatusReply};
 pub use stream::StreamInfoReply;
 pub use vision::{DetectionsReply, GestureReply, RecognizeReply, ToggleReply};
@@ -34,6 +40,21 @@ pub static ROUTES: &[&RouteSpec] = &[
     &vision::RECOGNIZE,
     &vision::FACE_TOGGLE,
     &vision::GESTURE_TOGGLE,
+    &media::LIVEPEER_START,
+    &media::LIVEPEER_STOP,
+    &media::LIVEPEER_STATUS,
+    &media::CAPTURE,
+    &media::RECORD,
+    &media::START_RECORDING,
+    &media::STOP_RECORDING,
+    &media::PHOTOS,
+    &files::PHOTO_GET,
+    &files::PHOTO_HEAD,
+    &files::PHOTO_DELETE,
+    &media::VIDEOS,
+    &files::VIDEO_GET,
+    &files::VIDEO_HEAD,
+    &files::VIDEO_DELETE,
 ];
 
 /// Every route, with a request id on each and JSON errors for everything that matches none.
@@ -45,7 +66,11 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .unify()
         .or(status::routes(state.clone()))
         .unify()
-        .or(vision::routes(state))
+        .or(vision::routes(state.clone()))
+        .unify()
+        .or(media::routes(state.clone()))
+        .unify()
+        .or(files::routes(state))
         .unify()
         .recover(handle_rejection)
         .unify();
@@ -68,7 +93,7 @@ mod tests {
         assert_eq!(names.len(), ROUTES.len());
         let paths: Vec<_> = ROUTES
             .iter()
-            .flat_map(|r| std::iter::once(&r.path).chain(r.aliases))
+            .flat_map(|r| std::iter::once(&r.path).chain(r.aliases).map(|p| (&r.method, p)))
             .collect();
         let unique: BTreeSet<_> = paths.iter().collect();
         assert_eq!(unique.len(), paths.len(), "{paths:?}");

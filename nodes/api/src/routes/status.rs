@@ -4,6 +4,7 @@ use super::with_state;
 use crate::state::AppState;
 use mm_http::{json, Access, Response, RouteSpec};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
+use mm_shm_schema::{MediaAction, MediaRequest, StreamingState};
 use serde::Serialize;
 use warp::http::Method;
 use warp::{Filter, Rejection};
@@ -34,7 +35,7 @@ pub struct StatusReply {
 pub struct CameraStatus {
     /// Whether a frame arrived within `api.health_timeout_ms`.
     pub is_online: bool,
-    /// Whether RTMP streaming is on (it comes with the H.264 part of encode).
+    /// Whether the RTMP stream sends frames now.
     pub is_streaming: bool,
     /// Whether a recording runs.
     pub is_recording: bool,
@@ -50,10 +51,13 @@ pub struct CameraStatus {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveStreamState {
-    /// Livepeer's playback id, once streaming.
+    /// Livepeer's playback id, when configured.
     pub playback_id: Option<String>,
     /// Whether it is live.
     pub is_active: bool,
+    /// `stopped`, `connecting`, `streaming`, `retrying`, or `unknown` while the media node
+    /// does not answer.
+    pub state: &'static str,
     /// `livepeer`.
     pub format: &'static str,
 }
@@ -71,10 +75,24 @@ pub struct RecordingState {
 pub(super) fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    STATUS.filter().and(with_state(state)).map(status)
+    STATUS
+        .filter()
+        .and(with_state(state))
+        .then(|state: AppState| async move { status(state).await })
 }
 
-fn status(state: AppState) -> Response {
+async fn status(state: AppState) -> Response {
+    let asked = MediaRequest {
+        action: MediaAction::Status as u32,
+        duration_ms: 0,
+    };
+    let media = state.media.ask(asked).await.ok().map(|response| response.state);
+    let streaming = media
+        .map(|m| StreamingState::try_from(m.streaming.state).unwrap_or_default());
+    let is_streaming = streaming == Some(StreamingState::Streaming);
+    let recording = media.map(|m| m.recording);
+    let is_recording =
+        recording.is_some_and(|r| r.state == mm_shm_schema::RecordingState::Recording as u32);
     let now = monotonic_ns();
     let age_ns = state.stats.lock().ok().and_then(|stats| stats.age_ns(now));
     let is_online = age_ns.is_some_and(|age| age <= state.config.api.health_timeout_ns());
@@ -84,17 +102,20 @@ fn status(state: AppState) -> Response {
         timestamp: unix_ms() / 1000,
         data: CameraStatus {
             is_online,
-            is_streaming: false,
-            is_recording: false,
+            is_streaming,
+            is_recording,
             last_seen,
             stream_info: LiveStreamState {
-                playback_id: None,
-                is_active: false,
+                playback_id: state.config.livepeer.playback_url().map(|_| state.config.livepeer.playback_id.clone()),
+                is_active: is_streaming,
+                state: streaming.map_or("unknown", StreamingState::name),
                 format: "livepeer",
             },
             recording_info: RecordingState {
-                is_active: false,
-                current_filename: None,
+                is_active: is_recording,
+                current_filename: recording
+                    .filter(|_| is_recording)
+                    .map(|r| r.name.as_str().to_owned()),
             },
         },
     })

@@ -1,0 +1,494 @@
+//! Media routes: the Livepeer (RTMP) stream, recordings, photos, and the lists of both. The
+//! media node does the work; these routes ask it over `media/control` and read its folders.
+//! Each is public until sessions exist; that issue puts the mutating ones behind a session.
+
+use super::with_state;
+use crate::state::AppState;
+use mm_http::json_body::{json_body, optional_json};
+use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::media_files::{self, MediaKind};
+use mm_shm_schema::{
+    MediaAction, MediaRequest, MediaState, RecordingState, RecordingStatus, StreamingState,
+};
+use serde::{Deserialize, Serialize};
+use warp::http::Method;
+use warp::{Filter, Rejection};
+
+pub(super) static LIVEPEER_START: RouteSpec = RouteSpec {
+    name: "livepeer_start",
+    method: Method::POST,
+    path: "/api/stream/livepeer/start",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Starts the RTMP stream to Livepeer; answers at once with state connecting.",
+};
+
+pub(super) static LIVEPEER_STOP: RouteSpec = RouteSpec {
+    name: "livepeer_stop",
+    method: Method::POST,
+    path: "/api/stream/livepeer/stop",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Stops the RTMP stream.",
+};
+
+pub(super) static LIVEPEER_STATUS: RouteSpec = RouteSpec {
+    name: "livepeer_status",
+    method: Method::GET,
+    path: "/api/stream/livepeer/status",
+    aliases: &[],
+    access: Access::Public,
+    summary: "The RTMP stream: state, frames sent, bitrate, drops, reconnects, playback URL.",
+};
+
+pub(super) static CAPTURE: RouteSpec = RouteSpec {
+    name: "capture",
+    method: Method::POST,
+    path: "/api/capture",
+    aliases: &["/capture_moment"],
+    access: Access::Public,
+    summary: "Takes a photo of the current frame (JPEG, privacy applied).",
+};
+
+pub(super) static RECORD: RouteSpec = RouteSpec {
+    name: "record",
+    method: Method::POST,
+    path: "/api/record",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Starts ({\"action\": \"start\", \"duration\": s}) or stops a recording.",
+};
+
+pub(super) static START_RECORDING: RouteSpec = RouteSpec {
+    name: "start_recording",
+    method: Method::POST,
+    path: "/start_recording",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Legacy: POST /api/record with action start.",
+};
+
+pub(super) static STOP_RECORDING: RouteSpec = RouteSpec {
+    name: "stop_recording",
+    method: Method::POST,
+    path: "/stop_recording",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Legacy: POST /api/record with action stop.",
+};
+
+pub(super) static PHOTOS: RouteSpec = RouteSpec {
+    name: "photos",
+    method: Method::GET,
+    path: "/api/photos",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Photos, newest first (limit, cursor).",
+};
+
+pub(super) static VIDEOS: RouteSpec = RouteSpec {
+    name: "videos",
+    method: Method::GET,
+    path: "/api/videos",
+    aliases: &[],
+    access: Access::Public,
+    summary: "Recordings, newest first (limit, cursor), with their durations.",
+};
+
+/// Body of `POST /api/record`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordRequest {
+    /// `start` or `stop`.
+    action: RecordAction,
+    /// Seconds; absent for the configured maximum (a longer one is capped to it).
+    #[serde(default)]
+    duration: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RecordAction {
+    Start,
+    Stop,
+}
+
+/// Body of `/start_recording` (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartRecordingRequest {
+    #[serde(default)]
+    duration: Option<f64>,
+}
+
+/// The RTMP stream, as the status route reports it.
+#[derive(Debug, Serialize)]
+pub struct LivepeerStatusReply {
+    /// Always true.
+    pub success: bool,
+    /// `stopped`, `connecting`, `streaming` or `retrying`.
+    pub state: &'static str,
+    /// Whether frames are being sent now.
+    pub is_streaming: bool,
+    /// Video frames sent since it was started.
+    pub frames_sent: u64,
+    /// Video bitrate over the last seconds, bits per second.
+    pub bitrate_bps: u64,
+    /// Frames not sent (ingest away or too slow).
+    pub dropped_frames: u64,
+    /// Reconnections since it was started.
+    pub reconnects: u32,
+    /// The newest connection error.
+    pub last_error: Option<String>,
+    /// Seconds since it was started; null when stopped.
+    pub uptime_s: Option<f64>,
+    /// The ingest, without the stream key.
+    pub ingest_url: String,
+    /// Livepeer's playback id, when configured.
+    pub playback_id: Option<String>,
+    /// The HLS playback URL, when a playback id is configured.
+    pub playback_url: Option<String>,
+}
+
+/// A recording, as the routes report it.
+#[derive(Debug, Serialize)]
+pub struct RecordingJson {
+    /// `idle`, `recording`, `stopped`, `finished` or `failed`.
+    pub state: &'static str,
+    /// Whether it runs now.
+    pub is_recording: bool,
+    /// Its file; null when none ran.
+    pub name: Option<String>,
+    /// Where to download it.
+    pub url: Option<String>,
+    /// When it started (RFC 3339).
+    pub started_at: Option<String>,
+    /// Media time written, seconds.
+    pub duration_s: f64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Where it ends by itself, seconds.
+    pub limit_s: f64,
+    /// How it ended, or its error.
+    pub detail: Option<String>,
+}
+
+/// Reply of the record routes.
+#[derive(Debug, Serialize)]
+pub struct RecordReply {
+    /// Always true.
+    pub success: bool,
+    /// The recording after the request.
+    pub recording: RecordingJson,
+}
+
+/// Reply of `POST /api/capture`.
+#[derive(Debug, Serialize)]
+pub struct CaptureReply {
+    /// Always true.
+    pub success: bool,
+    /// The photo's file name.
+    pub name: String,
+    /// Where to download it.
+    pub url: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// One file of a listing.
+#[derive(Debug, Serialize)]
+pub struct MediaItem {
+    /// The file name.
+    pub name: String,
+    /// Where to download it.
+    pub url: String,
+    /// Its size.
+    pub bytes: u64,
+    /// When it was made (RFC 3339), from its name.
+    pub created_at: String,
+    /// When it was last written (RFC 3339).
+    pub modified_at: String,
+    /// Videos: media seconds, once the recording ended (null while it runs or after a crash).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+}
+
+/// Reply of `GET /api/photos` and `GET /api/videos`.
+#[derive(Debug, Serialize)]
+pub struct MediaListReply {
+    /// Always true.
+    pub success: bool,
+    /// The files, newest first.
+    pub items: Vec<MediaItem>,
+    /// Pass as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Query of the listings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// Most items one page returns.
+const MAX_PAGE: usize = 500;
+/// Items a page returns without `limit`.
+const DEFAULT_PAGE: usize = 50;
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    let control = |spec: &'static RouteSpec, action: MediaAction, reply: fn(&AppState, MediaState) -> Response| {
+        spec.filter()
+            .and(optional_json::<serde_json::Value>())
+            .and(with_state(state.clone()))
+            .then(move |_: serde_json::Value, state: AppState| async move {
+                reply_or_error(ask(&state, action, 0).await.map(|s| reply(&state, s)))
+            })
+    };
+    let start = control(&LIVEPEER_START, MediaAction::StartStream, livepeer_reply);
+    let stop = control(&LIVEPEER_STOP, MediaAction::StopStream, livepeer_reply);
+    let status = LIVEPEER_STATUS
+        .filter()
+        .and(with_state(state.clone()))
+        .then(|state: AppState| async move {
+            reply_or_error(
+                ask(&state, MediaAction::Status, 0)
+                    .await
+                    .map(|s| livepeer_reply(&state, s)),
+            )
+        });
+    let capture = CAPTURE
+        .filter()
+        .and(optional_json::<serde_json::Value>())
+        .and(with_state(state.clone()))
+        .then(|_: serde_json::Value, state: AppState| async move {
+            reply_or_error(capture(&state).await)
+        });
+    let record_route = RECORD
+        .filter()
+        .and(json_body::<RecordRequest>())
+        .and(with_state(state.clone()))
+        .then(|request: RecordRequest, state: AppState| async move {
+            reply_or_error(record(&state, request.action, request.duration).await)
+        });
+    let start_recording = START_RECORDING
+        .filter()
+        .and(optional_json::<StartRecordingRequest>())
+        .and(with_state(state.clone()))
+        .then(|request: StartRecordingRequest, state: AppState| async move {
+            reply_or_error(record(&state, RecordAction::Start, request.duration).await)
+        });
+    let stop_recording = control(&STOP_RECORDING, MediaAction::StopRecording, record_reply);
+    let photos = PHOTOS
+        .filter()
+        .and(warp::query::<ListQuery>())
+        .and(with_state(state.clone()))
+        .map(|query: ListQuery, state: AppState| reply_or_error(list(&state, MediaKind::Photo, query)));
+    let videos = VIDEOS
+        .filter()
+        .and(warp::query::<ListQuery>())
+        .and(with_state(state))
+        .map(|query: ListQuery, state: AppState| reply_or_error(list(&state, MediaKind::Video, query)));
+    start
+        .or(stop)
+        .unify()
+        .or(status)
+        .unify()
+        .or(capture)
+        .unify()
+        .or(record_route)
+        .unify()
+        .or(start_recording)
+        .unify()
+        .or(stop_recording)
+        .unify()
+        .or(photos)
+        .unify()
+        .or(videos)
+        .unify()
+}
+
+/// Asks the media node for `action` and returns its state afterwards.
+async fn ask(state: &AppState, action: MediaAction, duration_ms: u64) -> Result<MediaState, ApiError> {
+    let response = state
+        .media
+        .ask(MediaRequest {
+            action: action as u32,
+            duration_ms,
+        })
+        .await?;
+    Ok(response.state)
+}
+
+async fn record(
+    state: &AppState,
+    action: RecordAction,
+    duration_s: Option<f64>,
+) -> Result<Response, ApiError> {
+    let action = match action {
+        RecordAction::Start => MediaAction::StartRecording,
+        RecordAction::Stop => MediaAction::StopRecording,
+    };
+    let duration_ms = match duration_s {
+        None => 0,
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
+            (seconds * 1000.0).round().max(1.0) as u64
+        }
+        Some(seconds) => {
+            return Err(ApiError::bad_request(format!(
+                "duration must be above 0 and at most 86400 seconds, not {seconds}"
+            )))
+        }
+    };
+    let media = ask(state, action, duration_ms).await?;
+    Ok(record_reply(state, media))
+}
+
+async fn capture(state: &AppState) -> Result<Response, ApiError> {
+    let response = state
+        .media
+        .ask(MediaRequest {
+            action: MediaAction::TakePhoto as u32,
+            duration_ms: 0,
+        })
+        .await?;
+    let name = response.name.as_str().to_owned();
+    let file = media_files::resolve(&state.config.photos.dir, MediaKind::Photo, &name)
+        .ok_or_else(|| ApiError::unavailable("the photo was taken but is not in the folder"))?;
+    Ok(json(&CaptureReply {
+        success: true,
+        url: format!("{}/{name}", PHOTOS.path),
+        name,
+        bytes: file.bytes,
+    }))
+}
+
+fn livepeer_reply(state: &AppState, media: MediaState) -> Response {
+    let streaming = media.streaming;
+    let config = &state.config.livepeer;
+    let stream_state = StreamingState::try_from(streaming.state).unwrap_or_default();
+    json(&LivepeerStatusReply {
+        success: true,
+        state: stream_state.name(),
+        is_streaming: stream_state == StreamingState::Streaming,
+        frames_sent: streaming.frames_sent,
+        bitrate_bps: streaming.bitrate_bps,
+        dropped_frames: streaming.dropped_frames,
+        reconnects: streaming.reconnects,
+        last_error: (!streaming.last_error.is_empty())
+            .then(|| streaming.last_error.as_str().to_owned()),
+        uptime_s: (streaming.started_ns != 0 && stream_state != StreamingState::Stopped).then(
+            || monotonic_ns().saturating_sub(streaming.started_ns) as f64 / 1e9,
+        ),
+        ingest_url: config.ingest_url.clone(),
+        playback_id: (!config.playback_id.is_empty()).then(|| config.playback_id.clone()),
+        playback_url: config.playback_url(),
+    })
+}
+
+/// The recording as JSON.
+pub fn recording_json(recording: &RecordingStatus) -> RecordingJson {
+    let state = RecordingState::try_from(recording.state).unwrap_or_default();
+    let name = (!recording.name.is_empty()).then(|| recording.name.as_str().to_owned());
+    RecordingJson {
+        state: state.name(),
+        is_recording: state == RecordingState::Recording,
+        url: name.as_ref().map(|name| format!("{}/{name}", VIDEOS.path)),
+        name,
+        started_at: (recording.started_unix_ms != 0)
+            .then(|| media_files::rfc3339(recording.started_unix_ms)),
+        duration_s: recording.duration_ms as f64 / 1000.0,
+        bytes: recording.bytes,
+        limit_s: recording.limit_ms as f64 / 1000.0,
+        detail: (!recording.detail.is_empty()).then(|| recording.detail.as_str().to_owned()),
+    }
+}
+
+fn record_reply(_state: &AppState, media: MediaState) -> Response {
+    json(&RecordReply {
+        success: true,
+        recording: recording_json(&media.recording),
+    })
+}
+
+fn list(state: &AppState, kind: MediaKind, query: ListQuery) -> Result<Response, ApiError> {
+    let (dir, base) = match kind {
+        MediaKind::Photo => (&state.config.photos.dir, PHOTOS.path),
+        MediaKind::Video => (&state.config.recording.dir, VIDEOS.path),
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1..={MAX_PAGE}"
+        )));
+    }
+    if let Some(cursor) = &query.cursor {
+        if !kind.is_valid_name(cursor) {
+            return Err(ApiError::bad_request("cursor is not a file name of this list"));
+        }
+    }
+    let files = media_files::list(dir, kind)
+        .map_err(|error| ApiError::unavailable(format!("cannot read the folder: {error}")))?;
+    let mut page: Vec<MediaItem> = files
+        .into_iter()
+        .filter(|file| query.cursor.as_ref().is_none_or(|cursor| file.name < *cursor))
+        .take(limit + 1)
+        .map(|file| MediaItem {
+            url: format!("{base}/{}", file.name),
+            created_at: created_at(&file.name),
+            modified_at: media_files::rfc3339(file.modified_unix_ms),
+            duration_s: (kind == MediaKind::Video)
+                .then(|| video_duration(dir, &file.name))
+                .flatten(),
+            bytes: file.bytes,
+            name: file.name,
+        })
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|item| item.name.clone())
+    } else {
+        None
+    };
+    Ok(json(&MediaListReply {
+        success: true,
+        items: page,
+        next_cursor,
+    }))
+}
+
+/// `2026-12-02T10:15:00.123Z` out of `rec-20261202-101500-123.mp4`.
+fn created_at(name: &str) -> String {
+    let stamp: String = name
+        .chars()
+        .skip_while(|c| *c != '-')
+        .skip(1)
+        .take(19)
+        .collect();
+    let digits: String = stamp.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != 17 {
+        return String::new();
+    }
+    let d = |range: std::ops::Range<usize>| &digits[range];
+    format!(
+        "{}-{}-{}T{}:{}:{}.{}Z",
+        d(0..4),
+        d(4..6),
+        d(6..8),
+        d(8..10),
+        d(10..12),
+        d(12..14),
+        d(14..17)
+    )
+}
+
+/// A finished recording's duration, from its sidecar.
+fn video_duration(dir: &std::path::Path, name: &str) -> Option<f64> {
+    let sidecar = std::fs::read(dir.join(MediaKind::Video.sidecar_name(name))).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&sidecar).ok()?;
+    value["duration_s"].as_f64()
+}

@@ -1,0 +1,142 @@
+//! Photos: the next frame of the configured stream as a JPEG at `photos.quality`, with its
+//! metadata in a COM marker inside the file and in a JSON sidecar beside it.
+
+use mm_bus::{Bus, BusError, ReceiveError};
+use mm_codec::{CodecError, JpegEncoder};
+use mm_runtime::clock::{monotonic_ns, unix_ms};
+use mm_runtime::config::{PhotoSource, PhotosConfig};
+use mm_runtime::media_files::{self, MediaKind, Retention};
+use mm_runtime::report::ErrorChain;
+use mm_shm_schema::{streams, FrameHeader};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// Longest a photo waits for its frame.
+const FRAME_WAIT: Duration = Duration::from_secs(2);
+
+/// Why no photo was taken.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    /// No frame arrived in time (no camera, or frames withheld for privacy).
+    #[error("no frame within {0:?}")]
+    NoFrame(Duration),
+    /// The frame stream could not be opened.
+    #[error("cannot read frames")]
+    Bus(#[from] BusError),
+    /// Taking the frame failed.
+    #[error("cannot take a frame")]
+    Receive(#[from] ReceiveError),
+    /// The JPEG could not be made.
+    #[error("JPEG encoding")]
+    Encode(#[from] CodecError),
+    /// The file could not be written.
+    #[error("cannot write the photo")]
+    Write(#[from] std::io::Error),
+}
+
+/// What a photo's COM marker and sidecar say about it.
+#[derive(Debug, Serialize)]
+pub struct PhotoMetadata {
+    /// The file's name.
+    pub name: String,
+    /// The camera that took it.
+    pub camera_id: String,
+    /// When the frame was captured (RFC 3339, UTC).
+    pub captured_at: String,
+    /// The same, Unix ms.
+    pub captured_unix_ms: u64,
+    /// The frame's sequence number.
+    pub sequence: u64,
+    /// Frame width.
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// `composited` or `raw`.
+    pub source: &'static str,
+    /// The wallet of the session that took it (sessions come with their own issue).
+    pub wallet: Option<String>,
+}
+
+/// Takes a photo into `config.dir`; returns its name.
+pub async fn take(bus: &Bus, config: &PhotosConfig, camera_id: &str) -> Result<String, PhotoError> {
+    let (mut frames, source) = match config.source {
+        PhotoSource::Composited => (
+            bus.slice_subscriber::<streams::FramesComposited>()?,
+            "composited",
+        ),
+        PhotoSource::Raw => (bus.slice_subscriber::<streams::FramesRaw>()?, "raw"),
+    };
+    let sample = tokio::time::timeout(FRAME_WAIT, frames.next())
+        .await
+        .map_err(|_| PhotoError::NoFrame(FRAME_WAIT))??;
+    let header: FrameHeader = *sample.user_header();
+    let mut encoder = JpegEncoder::new(config.quality.clamp(1, 100) as u8);
+    // Read in place from shared memory; the sample goes back once the JPEG is made.
+    let jpeg = encoder.encode(
+        sample.payload(),
+        header.width as usize,
+        header.height as usize,
+        header.stride as usize,
+    )?;
+    let age_ms = monotonic_ns().saturating_sub(header.capture_ns) / 1_000_000;
+    let captured_unix_ms = unix_ms().saturating_sub(age_ms);
+    std::fs::create_dir_all(&config.dir)?;
+    let name = unused_name(&config.dir, captured_unix_ms);
+    let metadata = PhotoMetadata {
+        name: name.clone(),
+        camera_id: camera_id.to_owned(),
+        captured_at: media_files::rfc3339(captured_unix_ms),
+        captured_unix_ms,
+        sequence: header.sequence,
+        width: header.width,
+        height: header.height,
+        source,
+        wallet: None,
+    };
+    let json = serde_json::to_vec(&metadata).map_err(std::io::Error::other)?;
+    let file = with_comment(jpeg, &json);
+    drop(sample);
+    write_atomically(&config.dir, &name, &file)?;
+    write_atomically(&config.dir, &MediaKind::Photo.sidecar_name(&name), &json)?;
+    let retention = Retention {
+        keep_count: config.keep_count as usize,
+        keep_bytes: config.keep_mb << 20,
+        keep_age: None,
+    };
+    if let Err(error) =
+        media_files::enforce_retention(&config.dir, MediaKind::Photo, retention, Some(&name))
+    {
+        tracing::warn!(error = %ErrorChain(&error), "photo retention failed");
+    }
+    Ok(name)
+}
+
+/// A photo name not taken yet (two photos in one millisecond get the next one).
+fn unused_name(dir: &Path, unix_ms: u64) -> String {
+    (0..1000)
+        .map(|offset| MediaKind::Photo.new_name(unix_ms + offset))
+        .find(|name| !dir.join(name).exists())
+        .unwrap_or_else(|| MediaKind::Photo.new_name(unix_ms))
+}
+
+/// The JPEG with a COM marker (`FF FE`, length, text) right after its SOI.
+fn with_comment(jpeg: &[u8], comment: &[u8]) -> Vec<u8> {
+    // A marker segment holds at most 65533 bytes of text.
+    let comment = &comment[..comment.len().min(65_533)];
+    let mut file = Vec::with_capacity(jpeg.len() + comment.len() + 4);
+    file.extend_from_slice(&jpeg[..2]);
+    file.extend_from_slice(&[0xFF, 0xFE]);
+    file.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+    file.extend_from_slice(comment);
+    file.extend_from_slice(&jpeg[2..]);
+    file
+}
+
+/// Writes `name` through a temporary file renamed into place: a reader never sees half a
+/// photo, and the temporary name is one no listing accepts.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = dir.join(format!(".{name}.partial"));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, dir.join(name))
+}

@@ -1,0 +1,203 @@
+//! The RTMP stream: a thread that sends the shared H.264 units (with a silent AAC track) as
+//! FLV to the ingest, and when the server goes away or refuses, reconnects with a capped
+//! back-off at the next keyframe, counting what it could not send.
+
+use crate::sink::Unit;
+use mm_codec::mux::{H264Muxer, MuxSettings, MuxTarget};
+use mm_runtime::clock::monotonic_ns;
+use mm_runtime::report::ErrorChain;
+use mm_runtime::secret::Secret;
+use mm_shm_schema::{MediaText, StreamingState, StreamingStatus};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A connection that held this long starts the back-off over.
+const STABLE_AFTER: Duration = Duration::from_secs(10);
+/// Longest the thread waits for a unit before it rechecks.
+const UNIT_WAIT: Duration = Duration::from_millis(500);
+
+/// What one stream is to be.
+pub struct StreamJob {
+    /// The ingest URL without the key.
+    pub ingest_url: String,
+    /// The stream key.
+    pub key: Secret,
+    /// Longest a connect or write may block.
+    pub io_timeout: Duration,
+    /// First reconnect delay.
+    pub backoff_initial: Duration,
+    /// Longest reconnect delay.
+    pub backoff_max: Duration,
+    /// Its state, shared with the media node.
+    pub status: Arc<Mutex<StreamingStatus>>,
+    /// Units it never sent.
+    pub dropped: Arc<AtomicU64>,
+}
+
+/// Why the sending loop left a connection.
+enum Left {
+    /// The media node stopped the stream.
+    Stopped,
+    /// The connection failed; reconnect.
+    Lost(String),
+}
+
+impl StreamJob {
+    /// The ingest as logs and errors may show it: the key replaced.
+    pub fn shown_as(ingest_url: &str) -> String {
+        format!("{}/<stream key>", ingest_url.trim_end_matches('/'))
+    }
+
+    /// Runs the stream on a thread of its own until the feed is dropped.
+    pub fn spawn(self, units: Receiver<Arc<Unit>>) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("mm-rtmp".to_owned())
+            .spawn(move || self.run(units))
+    }
+
+    fn update(&self, change: impl FnOnce(&mut StreamingStatus)) {
+        if let Ok(mut status) = self.status.lock() {
+            change(&mut status);
+            status.dropped_frames = self.dropped.load(Ordering::Relaxed);
+        }
+    }
+
+    fn run(self, units: Receiver<Arc<Unit>>) {
+        let url = format!("{}/{}", self.ingest_url.trim_end_matches('/'), self.key.expose());
+        let shown_as = Self::shown_as(&self.ingest_url);
+        let mut delay = self.backoff_initial;
+        loop {
+            // The feed starts at a keyframe, and restarts at one after a loss.
+            let Some(first) = self.next_keyframe(&units) else {
+                break;
+            };
+            self.update(|s| s.state = StreamingState::Connecting as u32);
+            let settings = MuxSettings {
+                width: first.width,
+                height: first.height,
+                fps: first.fps,
+                first_keyframe: first.data.clone(),
+                silent_audio: true,
+                io_timeout: self.io_timeout,
+            };
+            let target = MuxTarget::Rtmp {
+                url: &url,
+                shown_as: &shown_as,
+            };
+            let left = match H264Muxer::create(target, &settings) {
+                Ok(muxer) => {
+                    tracing::info!(ingest = %shown_as, "streaming");
+                    self.update(|s| s.state = StreamingState::Streaming as u32);
+                    let connected = Instant::now();
+                    let left = self.send(muxer, first, &units);
+                    if connected.elapsed() >= STABLE_AFTER {
+                        delay = self.backoff_initial;
+                    }
+                    left
+                }
+                Err(error) => Left::Lost(ErrorChain(&error).to_string()),
+            };
+            match left {
+                Left::Stopped => break,
+                Left::Lost(error) => {
+                    tracing::warn!(ingest = %shown_as, %error, retry_in_ms = delay.as_millis() as u64, "RTMP connection lost");
+                    self.update(|s| {
+                        s.state = StreamingState::Retrying as u32;
+                        s.reconnects += 1;
+                        s.last_error = MediaText::new(&error);
+                    });
+                    if !self.wait_dropping(&units, delay) {
+                        break;
+                    }
+                    delay = (delay * 2).min(self.backoff_max);
+                }
+            }
+        }
+        self.update(|s| s.state = StreamingState::Stopped as u32);
+        tracing::info!("stream stopped");
+    }
+
+    /// Sends until the connection fails or the feed ends.
+    fn send(&self, mut muxer: H264Muxer, first: Arc<Unit>, units: &Receiver<Arc<Unit>>) -> Left {
+        let mut window_start = Instant::now();
+        let mut window_bytes = 0u64;
+        let mut next = Some(first);
+        loop {
+            let unit = match next.take() {
+                Some(unit) => unit,
+                None => match units.recv_timeout(UNIT_WAIT) {
+                    Ok(unit) => unit,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        if let Err(error) = muxer.finish() {
+                            tracing::debug!(error = %ErrorChain(&error), "closing the stream");
+                        }
+                        return Left::Stopped;
+                    }
+                },
+            };
+            if let Err(error) = muxer.write_video(&unit.data, unit.pts_us, unit.keyframe) {
+                return Left::Lost(ErrorChain(&error).to_string());
+            }
+            window_bytes += unit.data.len() as u64;
+            let elapsed = window_start.elapsed();
+            let bitrate = (elapsed >= Duration::from_secs(2))
+                .then(|| (window_bytes as f64 * 8.0 / elapsed.as_secs_f64()) as u64);
+            if bitrate.is_some() {
+                window_start = Instant::now();
+                window_bytes = 0;
+            }
+            let size = unit.data.len() as u64;
+            self.update(|s| {
+                s.frames_sent += 1;
+                s.bytes_sent += size;
+                if let Some(bitrate) = bitrate {
+                    s.bitrate_bps = bitrate;
+                }
+            });
+        }
+    }
+
+    /// The next keyframe; units before it are dropped. `None` when the feed ended.
+    fn next_keyframe(&self, units: &Receiver<Arc<Unit>>) -> Option<Arc<Unit>> {
+        loop {
+            match units.recv_timeout(UNIT_WAIT) {
+                Ok(unit) if unit.keyframe => return Some(unit),
+                Ok(_) => {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
+    /// Waits `delay`, dropping what arrives meanwhile; false when the feed ended.
+    fn wait_dropping(&self, units: &Receiver<Arc<Unit>>, delay: Duration) -> bool {
+        let until = Instant::now() + delay;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            match units.recv_timeout(left) {
+                Ok(_) => {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(RecvTimeoutError::Timeout) => return true,
+                Err(RecvTimeoutError::Disconnected) => return false,
+            }
+        }
+    }
+}
+
+/// A fresh status for a stream started now.
+pub fn started_status() -> StreamingStatus {
+    StreamingStatus {
+        state: StreamingState::Connecting as u32,
+        started_ns: monotonic_ns(),
+        ..StreamingStatus::default()
+    }
+}
