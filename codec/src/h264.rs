@@ -101,10 +101,15 @@ impl H264Encoder {
     /// Opens the encoder named in `settings`; for `libx264`: `ultrafast`, `zerolatency`, no
     /// scene-cut keyframes, headers repeated on every keyframe.
     pub fn open(settings: H264Settings) -> Result<Self, H264Error> {
-        let ffmpeg_error = |step| move |source| H264Error::Ffmpeg { step, source };
-        ffmpeg::init().map_err(ffmpeg_error("init"))?;
         // libx264 prints its statistics at info level when it closes.
         ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error);
+        Self::open_quietly(settings)
+    }
+
+    /// [`H264Encoder::open`] without touching FFmpeg's log level.
+    fn open_quietly(settings: H264Settings) -> Result<Self, H264Error> {
+        let ffmpeg_error = |step| move |source| H264Error::Ffmpeg { step, source };
+        ffmpeg::init().map_err(ffmpeg_error("init"))?;
         let codec = ffmpeg::encoder::find_by_name(&settings.encoder)
             .ok_or_else(|| H264Error::NoEncoder(settings.encoder.clone()))?;
         let mut video = ffmpeg::codec::context::Context::new_with_codec(codec)
@@ -156,7 +161,11 @@ impl H264Encoder {
                 encoder: name.to_owned(),
                 ..settings.clone()
             };
-            if let Ok(encoder) = Self::open(attempt) {
+            // A missing device is the expected answer here, not an error worth a log line.
+            ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
+            let opened = Self::open_quietly(attempt);
+            ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error);
+            if let Ok(encoder) = opened {
                 return Ok(encoder);
             }
         }

@@ -223,7 +223,12 @@ impl H264Muxer {
     /// Writes one access unit (Annex B) captured at `pts_us` (any origin: the first unit
     /// written becomes time 0), with the silent audio up to it. A unit that is not later
     /// than the previous one is skipped: a container's timestamps must increase.
-    pub fn write_video(&mut self, data: &[u8], pts_us: i64, keyframe: bool) -> Result<(), MuxError> {
+    pub fn write_video(
+        &mut self,
+        data: &[u8],
+        pts_us: i64,
+        keyframe: bool,
+    ) -> Result<(), MuxError> {
         let origin = *self.origin_us.get_or_insert(pts_us);
         let pts_us = pts_us - origin;
         if pts_us <= self.last_pts_us {

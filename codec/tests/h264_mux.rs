@@ -2,6 +2,9 @@
 //! the capture timestamps' speed, the silent AAC track, and, from a file whose writer died
 //! before its trailer, every fragment that was written.
 
+// The helpers below are test code too: a failed unwrap is the test's failure message.
+#![allow(clippy::unwrap_used)]
+
 use ffmpeg_next as ffmpeg;
 use mm_codec::h264::{H264Encoder, H264Settings};
 use mm_codec::mux::{H264Muxer, MuxSettings, MuxTarget};
@@ -138,5 +141,8 @@ fn a_refused_connection_is_an_error_naming_the_url_without_its_key() {
         Err(error) => error,
     };
     let text = format!("{error}");
-    assert!(text.contains("<key>") && !text.contains("secret-key"), "{text}");
+    assert!(
+        text.contains("<key>") && !text.contains("secret-key"),
+        "{text}"
+    );
 }

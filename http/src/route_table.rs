@@ -78,7 +78,9 @@ impl RouteSpec {
 
     /// Like [`RouteSpec::filter`] for a path ending in [`NAME_PARAM`]: extracts that last
     /// segment as it came (still percent-encoded, so `%2e%2e%2f` stays what it is).
-    pub fn named_filter(&'static self) -> impl Filter<Extract = (String,), Error = Rejection> + Clone {
+    pub fn named_filter(
+        &'static self,
+    ) -> impl Filter<Extract = (String,), Error = Rejection> + Clone {
         warp::path::full()
             .and_then(move |path: FullPath| async move {
                 let prefix = self.path.strip_suffix(NAME_PARAM).unwrap_or(self.path);

@@ -234,6 +234,8 @@ pub fn enforce_retention(
 }
 
 /// Free bytes on the file system of `dir`, for an unprivileged writer.
+// fsblkcnt_t and c_ulong are u64 here but not on every target.
+#[allow(clippy::useless_conversion)]
 pub fn free_bytes(dir: &Path) -> io::Result<u64> {
     let stats = nix::sys::statvfs::statvfs(dir).map_err(io::Error::from)?;
     Ok(u64::from(stats.blocks_available()) * u64::from(stats.fragment_size()))
@@ -283,11 +285,7 @@ mod tests {
             .collect();
         for name in &names {
             fs::write(dir.path().join(name), [0u8; 100]).unwrap();
-            fs::write(
-                dir.path().join(MediaKind::Video.sidecar_name(name)),
-                b"{}",
-            )
-            .unwrap();
+            fs::write(dir.path().join(MediaKind::Video.sidecar_name(name)), b"{}").unwrap();
         }
         // A symlink with a valid name is not ours: never listed, never followed.
         let outside = dir.path().join("outside");
@@ -310,7 +308,10 @@ mod tests {
             .into_iter()
             .map(|f| f.name)
             .collect();
-        assert_eq!(left, vec![names[4].clone(), names[3].clone(), names[0].clone()]);
+        assert_eq!(
+            left,
+            vec![names[4].clone(), names[3].clone(), names[0].clone()]
+        );
         assert!(!dir
             .path()
             .join(MediaKind::Video.sidecar_name(&names[1]))

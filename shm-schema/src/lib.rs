@@ -17,8 +17,8 @@ mod vision;
 pub mod vision_json;
 
 pub use declarations::{
-    frame_segments_bytes, h264_initial_unit_len, streams, Limits, MessageStream, Pattern, RequestStream, SliceStream,
-    Stream, StreamKind, StreamVisitor,
+    frame_segments_bytes, h264_initial_unit_len, streams, Limits, MessageStream, Pattern,
+    RequestStream, SliceStream, Stream, StreamKind, StreamVisitor,
 };
 pub use fixed_str::FixedStr;
 pub use frame::{FrameHeader, PixelFormat, SourceKind, Stage, UnknownCode, STAGE_COUNT};

@@ -1,9 +1,9 @@
 //! Harness for end-to-end tests: starts the real supervisor (and through it every node) as
 //! processes, reads `/stream` like a browser does, and inspects processes and shared memory.
 
+pub mod media_probe;
 mod mjpeg;
 mod pipeline;
-pub mod media_probe;
 pub mod vision;
 
 pub use mjpeg::{MjpegReader, Part};

@@ -16,7 +16,15 @@ impl RtmpIngest {
     /// Listens on `rtmp://127.0.0.1:<port>/live/<anything>`, writing to `output`.
     pub fn listen(port: u16, output: &Path) -> Self {
         let child = Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error", "-y", "-listen", "1", "-i"])
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-listen",
+                "1",
+                "-i",
+            ])
             .arg(format!("rtmp://127.0.0.1:{port}/live/test-key"))
             .args(["-c", "copy", "-f", "flv"])
             .arg(output)

@@ -61,16 +61,28 @@ async fn the_ingest_receives_h264_with_audio_at_the_camera_rate() {
     assert_eq!(status["data"]["isStreaming"], true, "{status}");
     let (code, _) = post_json(&pipeline, "/api/stream/livepeer/stop", "{}").await;
     assert_eq!(code, 200);
-    assert!(ingest.wait_exit(Duration::from_secs(10)), "the ingest did not see the end");
+    assert!(
+        ingest.wait_exit(Duration::from_secs(10)),
+        "the ingest did not see the end"
+    );
     let (_, stopped) = get_json(&pipeline, "/api/stream/livepeer/status").await;
     assert_eq!(stopped["state"], "stopped");
     assert!(stopped["frames_sent"].as_u64().unwrap() >= 100, "{stopped}");
-    assert!(!pipeline.logs().contains("test-key"), "a log line shows the stream key");
+    assert!(
+        !pipeline.logs().contains("test-key"),
+        "a log line shows the stream key"
+    );
 
     let received = &ingest.output;
     let streams = codecs(received);
-    assert!(streams.contains(&("h264".into(), "video".into())), "{streams:?}");
-    assert!(streams.contains(&("aac".into(), "audio".into())), "{streams:?}");
+    assert!(
+        streams.contains(&("h264".into(), "video".into())),
+        "{streams:?}"
+    );
+    assert!(
+        streams.contains(&("aac".into(), "audio".into())),
+        "{streams:?}"
+    );
     assert_eq!(video_size(received), (640, 360));
     let packets = video_packets(received);
     let span = packets.last().unwrap().0 - packets[0].0;
@@ -84,7 +96,10 @@ async fn the_ingest_receives_h264_with_audio_at_the_camera_rate() {
     assert!(keys.len() >= 4, "{keys:?}");
     for pair in keys.windows(2) {
         let gap = pair[1] - pair[0];
-        assert!((0.95..=1.1).contains(&gap), "keyframes {gap:.3} s apart: {keys:?}");
+        assert!(
+            (0.95..=1.1).contains(&gap),
+            "keyframes {gap:.3} s apart: {keys:?}"
+        );
     }
 }
 
@@ -115,7 +130,11 @@ async fn streaming_resumes_by_itself_when_the_ingest_comes_back() {
     let (_, status) = get_json(&pipeline, "/api/stream/livepeer/status").await;
     post_json(&pipeline, "/api/stream/livepeer/stop", "{}").await;
     assert!(second.wait_exit(Duration::from_secs(10)));
-    assert_eq!(pipeline.node_pid("media"), media_pid, "the media node was restarted");
+    assert_eq!(
+        pipeline.node_pid("media"),
+        media_pid,
+        "the media node was restarted"
+    );
     let packets = video_packets(&second.output);
     assert!(
         packets.len() >= 40,

@@ -36,7 +36,8 @@ async fn main() -> anyhow::Result<()> {
         .bus
         .slice_publisher::<streams::FramesH264>(h264_initial_unit_len(frame_len) as usize)?;
     let input = FrameInput::open(&mut node)?;
-    node.status.set_detail(&format!("{} (idle)", settings.encoder));
+    node.status
+        .set_detail(&format!("{} (idle)", settings.encoder));
     tracing::info!(encoder = %settings.encoder, "ready; encoding while frames/h264 is read");
     let work = H264Work {
         input,
@@ -128,14 +129,18 @@ impl H264Work {
         }
         if readers == 0 && self.encoder.take().is_some() {
             tracing::info!("no readers of frames/h264: encoder closed");
-            node.status.set_detail(&format!("{} (idle)", self.settings.encoder));
+            node.status
+                .set_detail(&format!("{} (idle)", self.settings.encoder));
         }
         self.readers = readers;
     }
 
     fn encode(&mut self, sample: SliceSample<FrameHeader>) -> Result<(), FrameError> {
         let header = *sample.user_header();
-        if self.last_sequence.is_some_and(|last| header.sequence <= last) {
+        if self
+            .last_sequence
+            .is_some_and(|last| header.sequence <= last)
+        {
             return Ok(());
         }
         self.last_sequence = Some(header.sequence);
@@ -164,7 +169,15 @@ impl H264Work {
             if published.is_err() {
                 return;
             }
-            published = publish_unit(publisher, &header, unit, *unit_sequence, encoder_run, fps, gop_ms);
+            published = publish_unit(
+                publisher,
+                &header,
+                unit,
+                *unit_sequence,
+                encoder_run,
+                fps,
+                gop_ms,
+            );
             *unit_sequence += 1;
         };
         // The frame is read in place; the sample is released once its unit is out.

@@ -70,7 +70,8 @@ impl MediaWork {
     /// Opens `media/control`.
     pub fn open(node: &mut NodeContext) -> Result<Self, mm_bus::BusError> {
         let control = node.bus.request_server::<streams::MediaControl>()?;
-        node.status.set_input(mm_shm_schema::Stream::FramesH264.suffix());
+        node.status
+            .set_input(mm_shm_schema::Stream::FramesH264.suffix());
         node.status.set_detail("idle");
         Ok(Self {
             control,
@@ -125,7 +126,14 @@ impl MediaWork {
             Ok(MediaAction::StartStream) => self.start_stream(node),
             Ok(MediaAction::StopStream) => self.stop_stream(),
             Ok(MediaAction::TakePhoto) => {
-                match crate::photo::take(&node.bus, &self.photos, &self.camera_id).await {
+                match crate::photo::take(
+                    &node.bus,
+                    &self.photos,
+                    node.config.encode.input,
+                    &self.camera_id,
+                )
+                .await
+                {
                     Ok(taken) => {
                         tracing::info!(name = %taken, "photo taken");
                         name = taken;

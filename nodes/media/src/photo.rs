@@ -4,7 +4,7 @@
 use mm_bus::{Bus, BusError, ReceiveError};
 use mm_codec::{CodecError, JpegEncoder};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
-use mm_runtime::config::{PhotoSource, PhotosConfig};
+use mm_runtime::config::{EncodeInput, PhotoSource, PhotosConfig};
 use mm_runtime::media_files::{self, MediaKind, Retention};
 use mm_runtime::report::ErrorChain;
 use mm_shm_schema::{streams, FrameHeader};
@@ -58,9 +58,20 @@ pub struct PhotoMetadata {
     pub wallet: Option<String>,
 }
 
-/// Takes a photo into `config.dir`; returns its name.
-pub async fn take(bus: &Bus, config: &PhotosConfig, camera_id: &str) -> Result<String, PhotoError> {
-    let (mut frames, source) = match config.source {
+/// Takes a photo into `config.dir`; returns its name. A camera whose encode reads raw frames
+/// has no overlay to composite them: its photos are of the raw frames (which config allows
+/// only while faces need no blurring).
+pub async fn take(
+    bus: &Bus,
+    config: &PhotosConfig,
+    encode_input: EncodeInput,
+    camera_id: &str,
+) -> Result<String, PhotoError> {
+    let source = match encode_input {
+        EncodeInput::Raw => PhotoSource::Raw,
+        EncodeInput::Composited => config.source,
+    };
+    let (mut frames, source) = match source {
         PhotoSource::Composited => (
             bus.slice_subscriber::<streams::FramesComposited>()?,
             "composited",

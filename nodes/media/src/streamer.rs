@@ -65,14 +65,15 @@ impl StreamJob {
     }
 
     fn run(self, units: Receiver<Arc<Unit>>) {
-        let url = format!("{}/{}", self.ingest_url.trim_end_matches('/'), self.key.expose());
+        let url = format!(
+            "{}/{}",
+            self.ingest_url.trim_end_matches('/'),
+            self.key.expose()
+        );
         let shown_as = Self::shown_as(&self.ingest_url);
         let mut delay = self.backoff_initial;
-        loop {
-            // The feed starts at a keyframe, and restarts at one after a loss.
-            let Some(first) = self.next_keyframe(&units) else {
-                break;
-            };
+        // The feed starts at a keyframe, and restarts at one after a loss.
+        while let Some(first) = self.next_keyframe(&units) {
             self.update(|s| s.state = StreamingState::Connecting as u32);
             let settings = MuxSettings {
                 width: first.width,

@@ -28,13 +28,13 @@ pub use bus::BusConfig;
 pub use capture::{CaptureConfig, SourceChoice, V4l2FormatChoice};
 pub use encode::{EncodeConfig, EncodeInput};
 pub use h264::H264Config;
-pub use livepeer::{LivepeerConfig, STREAM_KEY_ENV};
-pub use photos::{PhotoSource, PhotosConfig};
-pub use recording::RecordingConfig;
 pub use inference::{ExecutionProvider, HandModel, InferenceConfig, Preprocess};
+pub use livepeer::{LivepeerConfig, STREAM_KEY_ENV};
 pub use log::LogConfig;
 pub use overlay::{OverlayConfig, OverlayMode};
+pub use photos::{PhotoSource, PhotosConfig};
 pub use privacy::PrivacyConfig;
+pub use recording::RecordingConfig;
 pub use supervisor::SupervisorConfig;
 
 use crate::env_override::{apply_env_overrides, EnvOverrideError};
@@ -361,7 +361,15 @@ mod tests {
         assert_eq!(config.api.health_timeout_ms, 2000);
         assert_eq!(
             config.supervisor.nodes,
-            ["capture", "inference", "overlay", "encode", "h264", "media", "api"]
+            [
+                "capture",
+                "inference",
+                "overlay",
+                "encode",
+                "h264",
+                "media",
+                "api"
+            ]
         );
     }
 

@@ -5,8 +5,8 @@ use mm_bus::{Bus, Ipc};
 use mm_bus::{MessageSubscriber, SliceSubscriber};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::{
-    streams, Detections, FrameHeader, GalleryUpdate, H264Header, JpegHeader, NodeStatus, OverlayPolicy, Stage,
-    Stream,
+    streams, Detections, FrameHeader, GalleryUpdate, H264Header, JpegHeader, NodeStatus,
+    OverlayPolicy, Stage, Stream,
 };
 use std::time::{Duration, Instant};
 

@@ -28,12 +28,48 @@ macro_rules! file_route {
     };
 }
 
-file_route!(PHOTO_GET, "photo_get", GET, "/api/photos/{name}", "One photo (JPEG); Range and ETag.");
-file_route!(PHOTO_HEAD, "photo_head", HEAD, "/api/photos/{name}", "A photo's size, type and ETag.");
-file_route!(PHOTO_DELETE, "photo_delete", DELETE, "/api/photos/{name}", "Deletes a photo.");
-file_route!(VIDEO_GET, "video_get", GET, "/api/videos/{name}", "One recording (MP4); Range and ETag.");
-file_route!(VIDEO_HEAD, "video_head", HEAD, "/api/videos/{name}", "A recording's size, type and ETag.");
-file_route!(VIDEO_DELETE, "video_delete", DELETE, "/api/videos/{name}", "Deletes a recording.");
+file_route!(
+    PHOTO_GET,
+    "photo_get",
+    GET,
+    "/api/photos/{name}",
+    "One photo (JPEG); Range and ETag."
+);
+file_route!(
+    PHOTO_HEAD,
+    "photo_head",
+    HEAD,
+    "/api/photos/{name}",
+    "A photo's size, type and ETag."
+);
+file_route!(
+    PHOTO_DELETE,
+    "photo_delete",
+    DELETE,
+    "/api/photos/{name}",
+    "Deletes a photo."
+);
+file_route!(
+    VIDEO_GET,
+    "video_get",
+    GET,
+    "/api/videos/{name}",
+    "One recording (MP4); Range and ETag."
+);
+file_route!(
+    VIDEO_HEAD,
+    "video_head",
+    HEAD,
+    "/api/videos/{name}",
+    "A recording's size, type and ETag."
+);
+file_route!(
+    VIDEO_DELETE,
+    "video_delete",
+    DELETE,
+    "/api/videos/{name}",
+    "Deletes a recording."
+);
 
 /// Bytes read from the file per body chunk.
 const CHUNK: usize = 64 * 1024;
@@ -54,16 +90,18 @@ pub(super) fn routes(
         spec.named_filter()
             .and(warp::header::headers_cloned())
             .and(with_state(state.clone()))
-            .then(move |name: String, headers: HeaderMap, state: AppState| async move {
-                reply_or_error(serve(&state, kind, &name, &headers, with_body).await)
-            })
+            .then(
+                move |name: String, headers: HeaderMap, state: AppState| async move {
+                    reply_or_error(serve(&state, kind, &name, &headers, with_body).await)
+                },
+            )
     };
     let delete = |spec: &'static RouteSpec, kind: MediaKind| {
-        spec.named_filter()
-            .and(with_state(state.clone()))
-            .then(move |name: String, state: AppState| async move {
+        spec.named_filter().and(with_state(state.clone())).then(
+            move |name: String, state: AppState| async move {
                 reply_or_error(delete(&state, kind, &name).await)
-            })
+            },
+        )
     };
     serve(&PHOTO_GET, MediaKind::Photo, true)
         .or(serve(&PHOTO_HEAD, MediaKind::Photo, false))
@@ -152,14 +190,17 @@ async fn serve(
         .map_or(0, |d| d.as_nanos());
     let etag = etag_of(&file, modified_ns);
     let matches = |value: &HeaderValue| {
-        value
-            .to_str()
-            .is_ok_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"))
+        value.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        })
     };
     if headers.get(header::IF_NONE_MATCH).is_some_and(matches) {
         let mut response = Response::default();
         *response.status_mut() = StatusCode::NOT_MODIFIED;
-        response.headers_mut().insert(header::ETAG, header_value(&etag));
+        response
+            .headers_mut()
+            .insert(header::ETAG, header_value(&etag));
         return Ok(response);
     }
     // A Range with an If-Range naming another version gets the whole file.
@@ -181,11 +222,17 @@ async fn serve(
     };
     *response.status_mut() = status;
     let out = response.headers_mut();
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.content_type()));
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(kind.content_type()),
+    );
     out.insert(header::CONTENT_LENGTH, header_value(&len.to_string()));
     out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     out.insert(header::ETAG, header_value(&etag));
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     if status == StatusCode::PARTIAL_CONTENT {
         let range = format!("bytes {start}-{}/{}", start + len - 1, file.bytes);
         out.insert(header::CONTENT_RANGE, header_value(&range));

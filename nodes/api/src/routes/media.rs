@@ -241,7 +241,9 @@ const DEFAULT_PAGE: usize = 50;
 pub(super) fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    let control = |spec: &'static RouteSpec, action: MediaAction, reply: fn(&AppState, MediaState) -> Response| {
+    let control = |spec: &'static RouteSpec,
+                   action: MediaAction,
+                   reply: fn(&AppState, MediaState) -> Response| {
         spec.filter()
             .and(optional_json::<serde_json::Value>())
             .and(with_state(state.clone()))
@@ -279,20 +281,26 @@ pub(super) fn routes(
         .filter()
         .and(optional_json::<StartRecordingRequest>())
         .and(with_state(state.clone()))
-        .then(|request: StartRecordingRequest, state: AppState| async move {
-            reply_or_error(record(&state, RecordAction::Start, request.duration).await)
-        });
+        .then(
+            |request: StartRecordingRequest, state: AppState| async move {
+                reply_or_error(record(&state, RecordAction::Start, request.duration).await)
+            },
+        );
     let stop_recording = control(&STOP_RECORDING, MediaAction::StopRecording, record_reply);
     let photos = PHOTOS
         .filter()
         .and(warp::query::<ListQuery>())
         .and(with_state(state.clone()))
-        .map(|query: ListQuery, state: AppState| reply_or_error(list(&state, MediaKind::Photo, query)));
+        .map(|query: ListQuery, state: AppState| {
+            reply_or_error(list(&state, MediaKind::Photo, query))
+        });
     let videos = VIDEOS
         .filter()
         .and(warp::query::<ListQuery>())
         .and(with_state(state))
-        .map(|query: ListQuery, state: AppState| reply_or_error(list(&state, MediaKind::Video, query)));
+        .map(|query: ListQuery, state: AppState| {
+            reply_or_error(list(&state, MediaKind::Video, query))
+        });
     start
         .or(stop)
         .unify()
@@ -313,7 +321,11 @@ pub(super) fn routes(
 }
 
 /// Asks the media node for `action` and returns its state afterwards.
-async fn ask(state: &AppState, action: MediaAction, duration_ms: u64) -> Result<MediaState, ApiError> {
+async fn ask(
+    state: &AppState,
+    action: MediaAction,
+    duration_ms: u64,
+) -> Result<MediaState, ApiError> {
     let response = state
         .media
         .ask(MediaRequest {
@@ -381,9 +393,8 @@ fn livepeer_reply(state: &AppState, media: MediaState) -> Response {
         reconnects: streaming.reconnects,
         last_error: (!streaming.last_error.is_empty())
             .then(|| streaming.last_error.as_str().to_owned()),
-        uptime_s: (streaming.started_ns != 0 && stream_state != StreamingState::Stopped).then(
-            || monotonic_ns().saturating_sub(streaming.started_ns) as f64 / 1e9,
-        ),
+        uptime_s: (streaming.started_ns != 0 && stream_state != StreamingState::Stopped)
+            .then(|| monotonic_ns().saturating_sub(streaming.started_ns) as f64 / 1e9),
         ingest_url: config.ingest_url.clone(),
         playback_id: (!config.playback_id.is_empty()).then(|| config.playback_id.clone()),
         playback_url: config.playback_url(),
@@ -428,14 +439,21 @@ fn list(state: &AppState, kind: MediaKind, query: ListQuery) -> Result<Response,
     }
     if let Some(cursor) = &query.cursor {
         if !kind.is_valid_name(cursor) {
-            return Err(ApiError::bad_request("cursor is not a file name of this list"));
+            return Err(ApiError::bad_request(
+                "cursor is not a file name of this list",
+            ));
         }
     }
     let files = media_files::list(dir, kind)
         .map_err(|error| ApiError::unavailable(format!("cannot read the folder: {error}")))?;
     let mut page: Vec<MediaItem> = files
         .into_iter()
-        .filter(|file| query.cursor.as_ref().is_none_or(|cursor| file.name < *cursor))
+        .filter(|file| {
+            query
+                .cursor
+                .as_ref()
+                .is_none_or(|cursor| file.name < *cursor)
+        })
         .take(limit + 1)
         .map(|file| MediaItem {
             url: format!("{base}/{}", file.name),

@@ -18,8 +18,8 @@ use mm_http::RouteSpec;
 use std::convert::Infallible;
 use warp::{Filter, Reply};
 
-pub use health::{CameraInfo, HealthReply};
 pub use files::DeletedReply;
+pub use health::{CameraInfo, HealthReply};
 pub use index::IndexReply;
 pub use media::{
     CaptureReply, LivepeerStatusReply, MediaItem, MediaListReply, RecordReply, RecordingJson,
@@ -93,7 +93,11 @@ mod tests {
         assert_eq!(names.len(), ROUTES.len());
         let paths: Vec<_> = ROUTES
             .iter()
-            .flat_map(|r| std::iter::once(&r.path).chain(r.aliases).map(|p| (&r.method, p)))
+            .flat_map(|r| {
+                std::iter::once(&r.path)
+                    .chain(r.aliases)
+                    .map(|p| (&r.method, p))
+            })
             .collect();
         let unique: BTreeSet<_> = paths.iter().collect();
         assert_eq!(unique.len(), paths.len(), "{paths:?}");

@@ -86,9 +86,13 @@ async fn status(state: AppState) -> Response {
         action: MediaAction::Status as u32,
         duration_ms: 0,
     };
-    let media = state.media.ask(asked).await.ok().map(|response| response.state);
-    let streaming = media
-        .map(|m| StreamingState::try_from(m.streaming.state).unwrap_or_default());
+    let media = state
+        .media
+        .ask(asked)
+        .await
+        .ok()
+        .map(|response| response.state);
+    let streaming = media.map(|m| StreamingState::try_from(m.streaming.state).unwrap_or_default());
     let is_streaming = streaming == Some(StreamingState::Streaming);
     let recording = media.map(|m| m.recording);
     let is_recording =
@@ -106,7 +110,11 @@ async fn status(state: AppState) -> Response {
             is_recording,
             last_seen,
             stream_info: LiveStreamState {
-                playback_id: state.config.livepeer.playback_url().map(|_| state.config.livepeer.playback_id.clone()),
+                playback_id: state
+                    .config
+                    .livepeer
+                    .playback_url()
+                    .map(|_| state.config.livepeer.playback_id.clone()),
                 is_active: is_streaming,
                 state: streaming.map_or("unknown", StreamingState::name),
                 format: "livepeer",
