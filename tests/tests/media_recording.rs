@@ -46,7 +46,10 @@ async fn record(pipeline: &Pipeline, seconds: f64) -> String {
 async fn a_timed_recording_lasts_its_duration_and_serves_exact_ranges() {
     let _serial = serial().await;
     let pipeline = pipeline("media-rec", SYNTHETIC, "[recording]\nkeep_count = 2");
-    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    // The API answers before the media node may be up.
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
 
     let name = record(&pipeline, 4.0).await;
     let (code, second) = post_json(&pipeline, "/api/record", "{\"action\": \"start\"}").await;
@@ -241,7 +244,10 @@ async fn a_source_slower_than_it_claims_still_records_in_real_time() {
         ),
         "",
     );
-    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    // The API answers before the media node may be up.
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
     let name = record(&pipeline, 5.0).await;
     wait_until_ended(&pipeline, Duration::from_secs(15)).await;
     let path = pipeline.videos_dir().join(&name);
@@ -261,7 +267,10 @@ async fn a_source_slower_than_it_claims_still_records_in_real_time() {
 async fn a_recording_killed_mid_way_leaves_a_playable_file() {
     let _serial = serial().await;
     let pipeline = pipeline("media-kill", SYNTHETIC, "[recording]\nfragment_ms = 500");
-    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    // The API answers before the media node may be up.
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
     let name = record(&pipeline, 60.0).await;
     tokio::time::sleep(Duration::from_millis(4500)).await;
     let media = pipeline.node_pid("media");

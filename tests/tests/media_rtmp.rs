@@ -45,7 +45,10 @@ async fn the_ingest_receives_h264_with_audio_at_the_camera_rate() {
     let dir = tempfile::tempdir().unwrap();
     let mut ingest = RtmpIngest::listen(port, &dir.path().join("received.flv"));
     let pipeline = pipeline(port);
-    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    // The API answers before the media node may be up.
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
 
     let (code, started) = post_json(&pipeline, "/api/stream/livepeer/start", "{}").await;
     assert_eq!(code, 200, "{started}");
@@ -110,7 +113,10 @@ async fn streaming_resumes_by_itself_when_the_ingest_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let mut first = RtmpIngest::listen(port, &dir.path().join("first.flv"));
     let pipeline = pipeline(port);
-    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    // The API answers before the media node may be up.
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
     let media_pid = pipeline.node_pid("media");
     let (code, _) = post_json(&pipeline, "/api/stream/livepeer/start", "{}").await;
     assert_eq!(code, 200);
