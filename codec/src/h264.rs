@@ -37,6 +37,21 @@ pub struct H264Settings {
     pub profile: String,
 }
 
+impl H264Settings {
+    /// libx264 at the encoder's default profile.
+    pub fn libx264(width: u32, height: u32, fps: u32, gop: Duration, bitrate: u64) -> Self {
+        Self {
+            encoder: "libx264".to_owned(),
+            width,
+            height,
+            fps,
+            gop,
+            bitrate,
+            profile: String::new(),
+        }
+    }
+}
+
 /// Hardware encoders `auto` tries, in order, before libx264: Jetson's (nvmpi), NVIDIA
 /// desktop GPUs' (nvenc), and the V4L2 memory-to-memory encoders of other boards.
 pub const HARDWARE_ENCODERS: [&str; 3] = ["h264_nvmpi", "h264_nvenc", "h264_v4l2m2m"];

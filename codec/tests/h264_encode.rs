@@ -45,15 +45,13 @@ fn nal_types(data: &[u8]) -> Vec<u8> {
 
 #[test]
 fn encodes_at_capture_time_with_timed_keyframes_and_decodes_back() {
-    let mut encoder = H264Encoder::open(H264Settings {
-        encoder: "libx264".to_owned(),
-        width: WIDTH,
-        height: HEIGHT,
-        fps: 30,
-        gop: Duration::from_secs(1),
-        bitrate: 1_000_000,
-        profile: String::new(),
-    })
+    let mut encoder = H264Encoder::open(H264Settings::libx264(
+        WIDTH,
+        HEIGHT,
+        30,
+        Duration::from_secs(1),
+        1_000_000,
+    ))
     .unwrap();
     // A "30 fps" camera that really delivers about 27, unevenly: 36 to 38 ms apart.
     let start_ns = 5_000_000_000u64;
@@ -157,15 +155,13 @@ fn encodes_at_capture_time_with_timed_keyframes_and_decodes_back() {
 
 #[test]
 fn a_frame_of_the_wrong_size_is_an_error_not_a_crash() {
-    let mut encoder = H264Encoder::open(H264Settings {
-        encoder: "libx264".to_owned(),
-        width: WIDTH,
-        height: HEIGHT,
-        fps: 30,
-        gop: Duration::from_secs(2),
-        bitrate: 500_000,
-        profile: String::new(),
-    })
+    let mut encoder = H264Encoder::open(H264Settings::libx264(
+        WIDTH,
+        HEIGHT,
+        30,
+        Duration::from_secs(2),
+        500_000,
+    ))
     .unwrap();
     let short = vec![0u8; 100];
     let error = encoder
@@ -174,12 +170,7 @@ fn a_frame_of_the_wrong_size_is_an_error_not_a_crash() {
     assert!(error.to_string().contains("RGB24"), "{error}");
     assert!(H264Encoder::open(H264Settings {
         encoder: "no-such-encoder".to_owned(),
-        width: WIDTH,
-        height: HEIGHT,
-        fps: 30,
-        gop: Duration::from_secs(2),
-        bitrate: 500_000,
-        profile: String::new(),
+        ..H264Settings::libx264(WIDTH, HEIGHT, 30, Duration::from_secs(2), 500_000)
     })
     .is_err());
 }

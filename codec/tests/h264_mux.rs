@@ -16,15 +16,13 @@ const HEIGHT: u32 = 240;
 
 /// Units of `seconds` of frames 50 ms apart (a 20 fps camera), keyframes every second.
 fn encoded(seconds: u32) -> Vec<(Vec<u8>, i64, bool)> {
-    let mut encoder = H264Encoder::open(H264Settings {
-        encoder: "libx264".to_owned(),
-        width: WIDTH,
-        height: HEIGHT,
-        fps: 30,
-        gop: Duration::from_secs(1),
-        bitrate: 500_000,
-        profile: String::new(),
-    })
+    let mut encoder = H264Encoder::open(H264Settings::libx264(
+        WIDTH,
+        HEIGHT,
+        30,
+        Duration::from_secs(1),
+        500_000,
+    ))
     .unwrap();
     let mut units = Vec::new();
     let mut keep = |unit: mm_codec::h264::AccessUnit<'_>| {
@@ -85,19 +83,27 @@ fn read_back(path: &Path) -> (usize, f64, usize) {
     (frames, span, audio_streams)
 }
 
+/// A fragmented MP4 at `path` with the first `count` of `units` written, not yet finished.
+fn mp4_of(
+    path: &Path,
+    fragment: Duration,
+    units: &[(Vec<u8>, i64, bool)],
+    count: usize,
+) -> H264Muxer {
+    let target = MuxTarget::FragmentedMp4 { path, fragment };
+    let mut muxer = H264Muxer::create(target, &settings(&units[0].0)).unwrap();
+    for (data, pts_us, keyframe) in units.iter().take(count) {
+        muxer.write_video(data, *pts_us, *keyframe).unwrap();
+    }
+    muxer
+}
+
 #[test]
 fn a_recording_plays_at_capture_speed_with_a_silent_track() {
     let units = encoded(3);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rec.mp4");
-    let target = MuxTarget::FragmentedMp4 {
-        path: &path,
-        fragment: Duration::from_secs(1),
-    };
-    let mut muxer = H264Muxer::create(target, &settings(&units[0].0)).unwrap();
-    for (data, pts_us, keyframe) in &units {
-        muxer.write_video(data, *pts_us, *keyframe).unwrap();
-    }
+    let muxer = mp4_of(&path, Duration::from_secs(1), &units, units.len());
     assert_eq!(muxer.duration_us(), 2_950_000);
     muxer.finish().unwrap();
     let (frames, span, audio) = read_back(&path);
@@ -112,15 +118,8 @@ fn a_writer_that_dies_before_its_trailer_leaves_every_written_fragment() {
     let units = encoded(4);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crashed.mp4");
-    let target = MuxTarget::FragmentedMp4 {
-        path: &path,
-        fragment: Duration::from_millis(500),
-    };
-    let mut muxer = H264Muxer::create(target, &settings(&units[0].0)).unwrap();
     // 3.5 s written, then the process "dies": no trailer, nothing flushed on the way out.
-    for (data, pts_us, keyframe) in units.iter().take(70) {
-        muxer.write_video(data, *pts_us, *keyframe).unwrap();
-    }
+    let muxer = mp4_of(&path, Duration::from_millis(500), &units, 70);
     std::mem::forget(muxer);
     let (frames, span, _) = read_back(&path);
     // Every fragment of at most 0.5 s that was complete is there.

@@ -53,27 +53,40 @@ impl MediaKind {
         )
     }
 
+    /// A name made at `unix_ms` that no file in `dir` has yet (two files made in one
+    /// millisecond get the next ones).
+    pub fn unused_name(self, dir: &Path, unix_ms: u64) -> String {
+        (0..1000)
+            .map(|offset| self.new_name(unix_ms + offset))
+            .find(|name| !dir.join(name).exists())
+            .unwrap_or_else(|| self.new_name(unix_ms))
+    }
+
     /// Whether `name` is one this kind's files could have: exactly
     /// `<prefix>-YYYYMMDD-HHMMSS-mmm.<ext>`.
     pub fn is_valid_name(self, name: &str) -> bool {
-        let Some(rest) = name
-            .strip_prefix(self.prefix())
-            .and_then(|rest| rest.strip_prefix('-'))
-        else {
-            return false;
-        };
-        let Some(stamp) = rest
-            .strip_suffix(self.extension())
-            .and_then(|rest| rest.strip_suffix('.'))
-        else {
-            return false;
-        };
+        self.stamp_of(name).is_some()
+    }
+
+    /// When the file `name` was made (RFC 3339, UTC), read from its name.
+    pub fn created_at(self, name: &str) -> Option<String> {
+        self.stamp_of(name).map(stamp_to_rfc3339)
+    }
+
+    /// The `YYYYMMDD-HHMMSS-mmm` of a valid name.
+    fn stamp_of(self, name: &str) -> Option<&str> {
+        let stamp = name
+            .strip_prefix(self.prefix())?
+            .strip_prefix('-')?
+            .strip_suffix(self.extension())?
+            .strip_suffix('.')?;
         let bytes = stamp.as_bytes();
-        bytes.len() == 19
+        let valid = bytes.len() == 19
             && bytes.iter().enumerate().all(|(i, b)| match i {
                 8 | 15 => *b == b'-',
                 _ => b.is_ascii_digit(),
-            })
+            });
+        valid.then_some(stamp)
     }
 
     /// The sidecar (JSON metadata) of the file `name`.
@@ -102,9 +115,12 @@ fn utc_stamp(unix_ms: u64) -> String {
 
 /// RFC 3339 UTC time (`2026-12-02T10:15:00.123Z`) of `unix_ms`, for JSON.
 pub fn rfc3339(unix_ms: u64) -> String {
-    let stamp = utc_stamp(unix_ms);
-    let b = stamp.as_bytes();
-    let part = |range: std::ops::Range<usize>| std::str::from_utf8(&b[range]).unwrap_or("00");
+    stamp_to_rfc3339(&utc_stamp(unix_ms))
+}
+
+/// `YYYYMMDD-HHMMSS-mmm` (ASCII, as [`utc_stamp`] writes it) → `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn stamp_to_rfc3339(stamp: &str) -> String {
+    let part = |range: std::ops::Range<usize>| stamp.get(range).unwrap_or("00");
     format!(
         "{}-{}-{}T{}:{}:{}.{}Z",
         part(0..4),
@@ -258,6 +274,10 @@ mod tests {
         assert!(MediaKind::Video.is_valid_name(&name));
         assert!(!MediaKind::Photo.is_valid_name(&name));
         assert_eq!(rfc3339(1_796_206_500_123), "2026-12-02T10:15:00.123Z");
+        assert_eq!(
+            MediaKind::Video.created_at(&name).as_deref(),
+            Some("2026-12-02T10:15:00.123Z")
+        );
         for bad in [
             "",
             "..",

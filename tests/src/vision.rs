@@ -27,23 +27,34 @@ pub async fn post_json(pipeline: &Pipeline, path: &str, body: &str) -> (u16, Val
     (code, response.json().await.unwrap_or_default())
 }
 
-/// Polls `/api/face/detections` until `wanted` holds for the body, up to `timeout`.
-pub async fn detections_where(
+/// Polls GET `path` until it answers 200 with a body for which `wanted` holds, up to
+/// `timeout`; returns that body.
+pub async fn json_where(
     pipeline: &Pipeline,
+    path: &str,
     timeout: Duration,
     wanted: impl Fn(&Value) -> bool,
 ) -> Value {
     let deadline = Instant::now() + timeout;
     let mut last = Value::Null;
     while Instant::now() < deadline {
-        let (code, body) = get_json(pipeline, "/api/face/detections").await;
+        let (code, body) = get_json(pipeline, path).await;
         if code == 200 && wanted(&body) {
             return body;
         }
-        last = body;
+        last = serde_json::json!({ "status": code, "body": body });
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the detections never matched within {timeout:?}; last: {last}");
+    panic!("GET {path} never matched within {timeout:?}; last: {last}");
+}
+
+/// Polls `/api/face/detections` until `wanted` holds for the body, up to `timeout`.
+pub async fn detections_where(
+    pipeline: &Pipeline,
+    timeout: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    json_where(pipeline, "/api/face/detections", timeout, wanted).await
 }
 
 /// Polls until the detections report at least one face.

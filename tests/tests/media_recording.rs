@@ -5,33 +5,33 @@
 //! ETags; names that try to leave the folder get 4xx JSON and touch nothing.
 
 use mm_e2e::media_probe::{decoded_frames, duration_s, video_packets};
-use mm_e2e::vision::{get_json, post_json};
+use mm_e2e::vision::{get_json, json_where, post_json};
 use mm_e2e::{serial, Pipeline};
 use reqwest::StatusCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SYNTHETIC: &str = "[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 30";
 
-fn pipeline(name: &str, capture: &str, extra: &str) -> Pipeline {
-    Pipeline::builder(name)
+/// Started, with the media nodes up (the API answers before they may be).
+async fn pipeline(name: &str, capture: &str, extra: &str) -> Pipeline {
+    let pipeline = Pipeline::builder(name)
         .nodes("capture,encode,h264,media,api", "raw")
         .config(capture)
         .config(extra)
-        .start()
+        .start();
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
+    pipeline
 }
 
-/// Waits until the recording is no longer running; returns the record reply.
+/// Waits until the recording is no longer running; returns the videos listing.
 async fn wait_until_ended(pipeline: &Pipeline, timeout: Duration) -> serde_json::Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let (_, status) = get_json(pipeline, "/api/status").await;
-        if status["data"]["isRecording"] == false {
-            let (_, listing) = get_json(pipeline, "/api/videos").await;
-            return listing;
-        }
-        assert!(Instant::now() < deadline, "still recording: {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    json_where(pipeline, "/api/status", timeout, |status| {
+        status["data"]["isRecording"] == false
+    })
+    .await;
+    get_json(pipeline, "/api/videos").await.1
 }
 
 async fn record(pipeline: &Pipeline, seconds: f64) -> String {
@@ -45,11 +45,7 @@ async fn record(pipeline: &Pipeline, seconds: f64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_recording_lasts_its_duration_and_serves_exact_ranges() {
     let _serial = serial().await;
-    let pipeline = pipeline("media-rec", SYNTHETIC, "[recording]\nkeep_count = 2");
-    // The API answers before the media node may be up.
-    pipeline
-        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
-        .await;
+    let pipeline = pipeline("media-rec", SYNTHETIC, "[recording]\nkeep_count = 2").await;
 
     let name = record(&pipeline, 4.0).await;
     let (code, second) = post_json(&pipeline, "/api/record", "{\"action\": \"start\"}").await;
@@ -243,11 +239,8 @@ async fn a_source_slower_than_it_claims_still_records_in_real_time() {
             video.display()
         ),
         "",
-    );
-    // The API answers before the media node may be up.
-    pipeline
-        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
-        .await;
+    )
+    .await;
     let name = record(&pipeline, 5.0).await;
     wait_until_ended(&pipeline, Duration::from_secs(15)).await;
     let path = pipeline.videos_dir().join(&name);
@@ -266,11 +259,7 @@ async fn a_source_slower_than_it_claims_still_records_in_real_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recording_killed_mid_way_leaves_a_playable_file() {
     let _serial = serial().await;
-    let pipeline = pipeline("media-kill", SYNTHETIC, "[recording]\nfragment_ms = 500");
-    // The API answers before the media node may be up.
-    pipeline
-        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
-        .await;
+    let pipeline = pipeline("media-kill", SYNTHETIC, "[recording]\nfragment_ms = 500").await;
     let name = record(&pipeline, 60.0).await;
     tokio::time::sleep(Duration::from_millis(4500)).await;
     let media = pipeline.node_pid("media");
@@ -287,15 +276,13 @@ async fn a_recording_killed_mid_way_leaves_a_playable_file() {
     assert!(played >= 2.5, "{played} s survived");
     assert!(frames >= 75, "{frames} frames decode");
     // The supervisor restarts the media node, which records nothing on its own.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (code, status) = get_json(&pipeline, "/api/stream/livepeer/status").await;
-        if code == 200 {
-            let (_, status) = get_json(&pipeline, "/api/status").await;
-            assert_eq!(status["data"]["isRecording"], false, "{status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "media node not back: {status}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    json_where(
+        &pipeline,
+        "/api/stream/livepeer/status",
+        Duration::from_secs(10),
+        |_| true,
+    )
+    .await;
+    let (_, status) = get_json(&pipeline, "/api/status").await;
+    assert_eq!(status["data"]["isRecording"], false, "{status}");
 }

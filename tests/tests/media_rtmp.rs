@@ -4,14 +4,15 @@
 //! itself, the reconnect counted, no node restarted.
 
 use mm_e2e::media_probe::{codecs, video_packets, video_size, RtmpIngest};
-use mm_e2e::vision::{get_json, post_json};
+use mm_e2e::vision::{get_json, json_where, post_json};
 use mm_e2e::{free_port, serial, Pipeline};
 use std::time::{Duration, Instant};
 
 const FPS: f64 = 20.0;
 
-fn pipeline(port: u16) -> Pipeline {
-    Pipeline::builder("media-rtmp")
+/// Started, with the media nodes up (the API answers before they may be).
+async fn pipeline(port: u16) -> Pipeline {
+    let pipeline = Pipeline::builder("media-rtmp")
         .nodes("capture,encode,h264,media,api", "raw")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 20")
         .config("[h264]\ngop_ms = 1000")
@@ -20,22 +21,18 @@ fn pipeline(port: u16) -> Pipeline {
         ))
         .env("MM_LIVEPEER_STREAM_KEY", "test-key")
         .keep_logs()
-        .start()
+        .start();
+    pipeline
+        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
+        .await;
+    pipeline
 }
 
 async fn wait_for_state(pipeline: &Pipeline, state: &str, timeout: Duration) -> serde_json::Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let (code, status) = get_json(pipeline, "/api/stream/livepeer/status").await;
-        if code == 200 && status["state"] == state {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "stream not {state} within {timeout:?}: {code} {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    json_where(pipeline, "/api/stream/livepeer/status", timeout, |status| {
+        status["state"] == state
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,11 +41,7 @@ async fn the_ingest_receives_h264_with_audio_at_the_camera_rate() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let mut ingest = RtmpIngest::listen(port, &dir.path().join("received.flv"));
-    let pipeline = pipeline(port);
-    // The API answers before the media node may be up.
-    pipeline
-        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
-        .await;
+    let pipeline = pipeline(port).await;
 
     let (code, started) = post_json(&pipeline, "/api/stream/livepeer/start", "{}").await;
     assert_eq!(code, 200, "{started}");
@@ -112,11 +105,7 @@ async fn streaming_resumes_by_itself_when_the_ingest_comes_back() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let mut first = RtmpIngest::listen(port, &dir.path().join("first.flv"));
-    let pipeline = pipeline(port);
-    // The API answers before the media node may be up.
-    pipeline
-        .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
-        .await;
+    let pipeline = pipeline(port).await;
     let media_pid = pipeline.node_pid("media");
     let (code, _) = post_json(&pipeline, "/api/stream/livepeer/start", "{}").await;
     assert_eq!(code, 200);

@@ -6,7 +6,7 @@ use mm_bus::{Bus, RequestError};
 use mm_http::ApiError;
 use mm_runtime::report::ErrorChain;
 use mm_runtime::Config;
-use mm_shm_schema::{node_name, streams, MediaOutcome, MediaRequest, MediaResponse};
+use mm_shm_schema::{node_name, streams, MediaAction, MediaOutcome, MediaRequest, MediaResponse};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use warp::http::StatusCode;
@@ -67,9 +67,18 @@ impl MediaControl {
         Ok(Self { queue })
     }
 
-    /// Sends `request` and returns the answer; the media node's refusals become the JSON
-    /// errors of their HTTP status (409 conflict, 400 refused, 503 unavailable, 500 failed).
-    pub async fn ask(&self, request: MediaRequest) -> Result<MediaResponse, ApiError> {
+    /// Asks for `action` (`duration_ms` for a recording) and returns the answer; the media
+    /// node's refusals become the JSON errors of their HTTP status (409 conflict, 400
+    /// refused, 503 unavailable, 500 failed).
+    pub async fn ask(
+        &self,
+        action: MediaAction,
+        duration_ms: u64,
+    ) -> Result<MediaResponse, ApiError> {
+        let request = MediaRequest {
+            action: action as u32,
+            duration_ms,
+        };
         let (reply, answer) = oneshot::channel();
         self.queue
             .try_send((request, reply))

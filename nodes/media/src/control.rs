@@ -2,7 +2,7 @@
 //! running writers.
 
 use crate::recorder::RecordingJob;
-use crate::sink::{SinkFeed, Unit};
+use crate::sink::{SharedState, SinkFeed, Unit};
 use crate::streamer::{started_status, StreamJob};
 use mm_bus::{ReceiveError, RequestError, RequestServer, SliceSample, SliceSubscriber};
 use mm_runtime::clock::unix_ms;
@@ -17,7 +17,7 @@ use mm_shm_schema::{
     MediaState, MediaText, RecordingState, RecordingStatus, StreamingState, StreamingStatus,
 };
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -54,9 +54,9 @@ pub struct MediaWork {
     /// Open while a writer runs.
     units: Option<SliceSubscriber<H264Header>>,
     recording: Option<ActiveRecording>,
-    recording_status: Arc<Mutex<RecordingStatus>>,
+    recording_status: SharedState<RecordingStatus>,
     stream: Option<SinkFeed>,
-    stream_status: Arc<Mutex<StreamingStatus>>,
+    stream_status: SharedState<StreamingStatus>,
     /// The last unit seen: (encoder run, unit sequence).
     last_unit: Option<(u64, u64)>,
     units_received: u64,
@@ -77,9 +77,9 @@ impl MediaWork {
             control,
             units: None,
             recording: None,
-            recording_status: Arc::default(),
+            recording_status: SharedState::default(),
             stream: None,
-            stream_status: Arc::default(),
+            stream_status: SharedState::default(),
             last_unit: None,
             units_received: 0,
             camera_id: node.config.camera_id.clone(),
@@ -92,7 +92,7 @@ impl MediaWork {
     /// Starts the stream when `livepeer.autostart` asks for it.
     pub fn autostart(&mut self, node: &mut NodeContext) {
         if self.livepeer.autostart {
-            let (outcome, message) = self.start_stream(node);
+            let (outcome, message) = self.start_stream();
             if outcome != MediaOutcome::Done {
                 tracing::warn!(%message, "livepeer.autostart: the stream did not start");
                 node.status.record_problem(&message);
@@ -102,8 +102,8 @@ impl MediaWork {
 
     fn state(&self) -> MediaState {
         MediaState {
-            recording: self.recording_status.lock().map(|s| *s).unwrap_or_default(),
-            streaming: self.stream_status.lock().map(|s| *s).unwrap_or_default(),
+            recording: self.recording_status.get(),
+            streaming: self.stream_status.get(),
             units_received: self.units_received,
         }
     }
@@ -113,17 +113,15 @@ impl MediaWork {
         let (outcome, message) = match MediaAction::try_from(request.action) {
             Err(unknown) => (MediaOutcome::Refused, unknown.to_string()),
             Ok(MediaAction::Status) => (MediaOutcome::Done, String::new()),
-            Ok(MediaAction::StartRecording) => {
-                match self.start_recording(node, request.duration_ms) {
-                    Ok(started) => {
-                        name = started;
-                        (MediaOutcome::Done, String::new())
-                    }
-                    Err(refusal) => refusal,
+            Ok(MediaAction::StartRecording) => match self.start_recording(request.duration_ms) {
+                Ok(started) => {
+                    name = started;
+                    (MediaOutcome::Done, String::new())
                 }
-            }
+                Err(refusal) => refusal,
+            },
             Ok(MediaAction::StopRecording) => self.stop_recording(),
-            Ok(MediaAction::StartStream) => self.start_stream(node),
+            Ok(MediaAction::StartStream) => self.start_stream(),
             Ok(MediaAction::StopStream) => self.stop_stream(),
             Ok(MediaAction::TakePhoto) => {
                 match crate::photo::take(
@@ -158,18 +156,10 @@ impl MediaWork {
         }
     }
 
-    fn start_recording(
-        &mut self,
-        node: &mut NodeContext,
-        duration_ms: u64,
-    ) -> Result<String, (MediaOutcome, String)> {
+    fn start_recording(&mut self, duration_ms: u64) -> Result<String, (MediaOutcome, String)> {
         self.reap_recording();
         if self.recording.is_some() {
-            let running = self
-                .recording_status
-                .lock()
-                .map(|s| s.name.as_str().to_owned())
-                .unwrap_or_default();
+            let running = self.recording_status.get().name;
             return Err((
                 MediaOutcome::Conflict,
                 format!("a recording is already running ({running})"),
@@ -195,17 +185,14 @@ impl MediaWork {
             ms => Duration::from_millis(ms).min(max),
         };
         let started_unix_ms = unix_ms();
-        let name = (0..1000)
-            .map(|offset| MediaKind::Video.new_name(started_unix_ms + offset))
-            .find(|name| !config.dir.join(name).exists())
-            .ok_or((MediaOutcome::Failed, "no free file name".to_owned()))?;
-        let status = Arc::new(Mutex::new(RecordingStatus {
+        let name = MediaKind::Video.unused_name(&config.dir, started_unix_ms);
+        let status = SharedState::new(RecordingStatus {
             state: RecordingState::Recording as u32,
             name: MediaName::new(&name),
             started_unix_ms,
             limit_ms: limit.as_millis() as u64,
             ..RecordingStatus::default()
-        }));
+        });
         let (feed, units) = SinkFeed::new(Arc::new(AtomicU64::new(0)));
         let job = RecordingJob {
             dir: config.dir.clone(),
@@ -227,7 +214,6 @@ impl MediaWork {
         tracing::info!(%name, limit_s = limit.as_secs_f64(), "recording");
         self.recording_status = status;
         self.recording = Some(ActiveRecording { feed, thread });
-        node.status.record_problem("");
         Ok(name)
     }
 
@@ -258,15 +244,15 @@ impl MediaWork {
 
     /// A thread that panicked never wrote its end: the state must not stay "recording".
     fn recording_ended_abruptly(&self) {
-        if let Ok(mut status) = self.recording_status.lock() {
+        self.recording_status.update(|status| {
             if status.state == RecordingState::Recording as u32 {
                 status.state = RecordingState::Failed as u32;
                 status.detail = MediaText::new("the recording thread ended unexpectedly");
             }
-        }
+        });
     }
 
-    fn start_stream(&mut self, _node: &mut NodeContext) -> (MediaOutcome, String) {
+    fn start_stream(&mut self) -> (MediaOutcome, String) {
         if self.stream.is_some() {
             return (MediaOutcome::Done, "already streaming".to_owned());
         }
@@ -280,7 +266,7 @@ impl MediaWork {
             }
             Err(error) => return (MediaOutcome::Refused, ErrorChain(&error).to_string()),
         };
-        let status = Arc::new(Mutex::new(started_status()));
+        let status = SharedState::new(started_status());
         let dropped = Arc::new(AtomicU64::new(0));
         let (feed, units) = SinkFeed::new(dropped.clone());
         let job = StreamJob {
@@ -302,17 +288,15 @@ impl MediaWork {
     }
 
     fn stop_stream(&mut self) -> (MediaOutcome, String) {
-        // The thread ends on its own once its queue closes (within one write's timeout); the
-        // state says stopped at once, and a new stream gets a status of its own.
+        // The thread ends on its own once its queue closes, which may take one write's
+        // timeout: the state says stopped at once, in a copy the old thread cannot change.
         if self.stream.take().is_none() {
             return (MediaOutcome::Done, "not streaming".to_owned());
         }
-        if let Ok(mut status) = self.stream_status.lock() {
-            status.state = StreamingState::Stopped as u32;
-            status.started_ns = 0;
-        }
-        let last = self.stream_status.lock().map(|s| *s).unwrap_or_default();
-        self.stream_status = Arc::new(Mutex::new(last));
+        let mut stopped = self.stream_status.get();
+        stopped.state = StreamingState::Stopped as u32;
+        stopped.started_ns = 0;
+        self.stream_status = SharedState::new(stopped);
         (MediaOutcome::Done, String::new())
     }
 

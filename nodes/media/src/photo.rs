@@ -93,7 +93,7 @@ pub async fn take(
     let age_ms = monotonic_ns().saturating_sub(header.capture_ns) / 1_000_000;
     let captured_unix_ms = unix_ms().saturating_sub(age_ms);
     std::fs::create_dir_all(&config.dir)?;
-    let name = unused_name(&config.dir, captured_unix_ms);
+    let name = MediaKind::Photo.unused_name(&config.dir, captured_unix_ms);
     let metadata = PhotoMetadata {
         name: name.clone(),
         camera_id: camera_id.to_owned(),
@@ -121,14 +121,6 @@ pub async fn take(
         tracing::warn!(error = %ErrorChain(&error), "photo retention failed");
     }
     Ok(name)
-}
-
-/// A photo name not taken yet (two photos in one millisecond get the next one).
-fn unused_name(dir: &Path, unix_ms: u64) -> String {
-    (0..1000)
-        .map(|offset| MediaKind::Photo.new_name(unix_ms + offset))
-        .find(|name| !dir.join(name).exists())
-        .unwrap_or_else(|| MediaKind::Photo.new_name(unix_ms))
 }
 
 /// The JPEG with a COM marker (`FF FE`, length, text) right after its SOI.

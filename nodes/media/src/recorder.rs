@@ -2,21 +2,19 @@
 //! is stopped, or reaches its duration or size limit, or the disk its free-space floor; then
 //! it writes the trailer and a JSON sidecar, records how it ended, and applies retention.
 
-use crate::sink::Unit;
+use crate::sink::{spawn_writer, SharedState, Unit};
 use mm_codec::mux::{H264Muxer, MuxSettings, MuxTarget};
 use mm_runtime::media_files::{self, MediaKind, Retention};
 use mm_runtime::report::ErrorChain;
 use mm_shm_schema::{MediaText, RecordingState, RecordingStatus};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How often the free space is checked while writing.
 const FREE_SPACE_CHECK: Duration = Duration::from_secs(1);
-/// Longest the thread waits for a unit before it rechecks (a source that stopped).
-const UNIT_WAIT: Duration = Duration::from_millis(500);
 
 /// What one recording is to be.
 #[derive(Debug, Clone)]
@@ -38,7 +36,7 @@ pub struct RecordingJob {
     /// Retention applied when it ends.
     pub retention: Retention,
     /// Its state, shared with the media node.
-    pub status: Arc<Mutex<RecordingStatus>>,
+    pub status: SharedState<RecordingStatus>,
 }
 
 /// The JSON sidecar of a recording.
@@ -62,36 +60,52 @@ struct Ending {
     detail: String,
 }
 
+impl Ending {
+    fn failed(detail: String) -> Self {
+        Self {
+            state: RecordingState::Failed,
+            detail,
+        }
+    }
+}
+
+/// What was written, and how it ended.
+struct Written {
+    ending: Ending,
+    /// (width, height, fps) of the video.
+    video: (u32, u32, u32),
+    bytes: u64,
+    duration_us: i64,
+}
+
 impl RecordingJob {
     /// Runs the recording on a thread of its own until it ends.
     pub fn spawn(self, units: Receiver<Arc<Unit>>) -> std::io::Result<std::thread::JoinHandle<()>> {
-        std::thread::Builder::new()
-            .name("mm-recording".to_owned())
-            .spawn(move || self.run(units))
-    }
-
-    fn update(&self, change: impl FnOnce(&mut RecordingStatus)) {
-        if let Ok(mut status) = self.status.lock() {
-            change(&mut status);
-        }
+        spawn_writer("mm-recording", move || self.run(units))
     }
 
     fn run(self, units: Receiver<Arc<Unit>>) {
         let path = self.dir.join(&self.name);
-        let (ending, dims, bytes, duration_us) = match self.write(&path, &units) {
-            Ok(done) => done,
-            Err(ending) => (ending, (0, 0, 0), 0, 0),
-        };
-        let started_unix_ms = self.status.lock().map_or(0, |s| s.started_unix_ms);
+        let Written {
+            ending,
+            video,
+            bytes,
+            duration_us,
+        } = self.write(&path, &units).unwrap_or_else(|ending| Written {
+            ending,
+            video: (0, 0, 0),
+            bytes: 0,
+            duration_us: 0,
+        });
         let sidecar = RecordingSidecar {
             name: &self.name,
             camera_id: &self.camera_id,
-            started_at: media_files::rfc3339(started_unix_ms),
+            started_at: media_files::rfc3339(self.status.get().started_unix_ms),
             duration_s: duration_us as f64 / 1e6,
             bytes,
-            width: dims.0,
-            height: dims.1,
-            fps: dims.2,
+            width: video.0,
+            height: video.1,
+            fps: video.2,
             ended: ending.state.name(),
             detail: &ending.detail,
         };
@@ -105,7 +119,7 @@ impl RecordingJob {
             }
         }
         tracing::info!(name = %self.name, ended = ending.state.name(), detail = %ending.detail, duration_s = duration_us as f64 / 1e6, "recording ended");
-        self.update(|status| {
+        self.status.update(|status| {
             status.state = ending.state as u32;
             status.detail = MediaText::new(&ending.detail);
         });
@@ -118,30 +132,17 @@ impl RecordingJob {
         }
     }
 
-    /// Writes until the end; the file's (width, height, fps), bytes and media time.
-    #[allow(clippy::type_complexity)]
+    /// Writes until the end; `Err` when no file was made.
     fn write(
         &self,
         path: &std::path::Path,
         units: &Receiver<Arc<Unit>>,
-    ) -> Result<(Ending, (u32, u32, u32), u64, i64), Ending> {
-        let failed = |detail: String| Ending {
-            state: RecordingState::Failed,
-            detail,
-        };
-        // The feed starts every writer at a keyframe.
-        let first = loop {
-            match units.recv_timeout(UNIT_WAIT) {
-                Ok(unit) => break unit,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(Ending {
-                        state: RecordingState::Stopped,
-                        detail: "stopped before the first keyframe".to_owned(),
-                    })
-                }
-            }
-        };
+    ) -> Result<Written, Ending> {
+        // The feed starts every writer at a keyframe; a closed feed is a stop.
+        let first = units.recv().map_err(|_| Ending {
+            state: RecordingState::Stopped,
+            detail: "stopped before the first keyframe".to_owned(),
+        })?;
         let settings = MuxSettings {
             width: first.width,
             height: first.height,
@@ -155,25 +156,18 @@ impl RecordingJob {
             fragment: self.fragment,
         };
         let mut muxer = H264Muxer::create(target, &settings)
-            .map_err(|error| failed(ErrorChain(&error).to_string()))?;
-        let dims = (first.width, first.height, first.fps);
+            .map_err(|error| Ending::failed(ErrorChain(&error).to_string()))?;
+        let video = (first.width, first.height, first.fps);
         let limit_us = self.limit.as_micros() as i64;
         let origin_us = first.pts_us;
         let mut free_checked = Instant::now();
         let mut next = Some(first);
         let ending = loop {
-            let unit = match next.take() {
-                Some(unit) => unit,
-                None => match units.recv_timeout(UNIT_WAIT) {
-                    Ok(unit) => unit,
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => {
-                        break Ending {
-                            state: RecordingState::Stopped,
-                            detail: "stopped by request".to_owned(),
-                        }
-                    }
-                },
+            let Some(unit) = next.take().or_else(|| units.recv().ok()) else {
+                break Ending {
+                    state: RecordingState::Stopped,
+                    detail: "stopped by request".to_owned(),
+                };
             };
             // The unit at the limit is not written: the file covers exactly [0, limit).
             if unit.pts_us - origin_us >= limit_us {
@@ -183,10 +177,10 @@ impl RecordingJob {
                 };
             }
             if let Err(error) = muxer.write_video(&unit.data, unit.pts_us, unit.keyframe) {
-                break failed(ErrorChain(&error).to_string());
+                break Ending::failed(ErrorChain(&error).to_string());
             }
             let (bytes, duration_us) = (muxer.bytes(), muxer.duration_us());
-            self.update(|status| {
+            self.status.update(|status| {
                 status.bytes = bytes;
                 status.duration_ms = (duration_us / 1000) as u64;
             });
@@ -211,14 +205,15 @@ impl RecordingJob {
             }
         };
         let (bytes, duration_us) = (muxer.bytes(), muxer.duration_us());
-        if let Err(error) = muxer.finish() {
-            return Ok((
-                failed(ErrorChain(&error).to_string()),
-                dims,
-                bytes,
-                duration_us,
-            ));
-        }
-        Ok((ending, dims, bytes, duration_us))
+        let ending = match muxer.finish() {
+            Ok(()) => ending,
+            Err(error) => Ending::failed(ErrorChain(&error).to_string()),
+        };
+        Ok(Written {
+            ending,
+            video,
+            bytes,
+            duration_us,
+        })
     }
 }

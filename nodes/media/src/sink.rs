@@ -80,3 +80,50 @@ impl SinkFeed {
         self.synced = false;
     }
 }
+
+/// A writer's state, shared between its thread (which updates it) and the media node's loop
+/// (which reports it). A writer that panicked leaves the last state it wrote; reading a
+/// poisoned lock still gives it.
+#[derive(Debug, Default)]
+pub struct SharedState<T: Copy + Default>(Arc<std::sync::Mutex<T>>);
+
+impl<T: Copy + Default> Clone for SharedState<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: Copy + Default> SharedState<T> {
+    /// A state starting as `initial`.
+    pub fn new(initial: T) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(initial)))
+    }
+
+    /// The state now.
+    pub fn get(&self) -> T {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Changes the state in place.
+    pub fn update(&self, change: impl FnOnce(&mut T)) {
+        change(
+            &mut self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+}
+
+/// Runs a writer on a thread of its own named `name`.
+pub fn spawn_writer(
+    name: &str,
+    writer: impl FnOnce() + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(writer)
+}

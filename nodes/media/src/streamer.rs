@@ -2,7 +2,7 @@
 //! FLV to the ingest, and when the server goes away or refuses, reconnects with a capped
 //! back-off at the next keyframe, counting what it could not send.
 
-use crate::sink::Unit;
+use crate::sink::{spawn_writer, SharedState, Unit};
 use mm_codec::mux::{H264Muxer, MuxSettings, MuxTarget};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::report::ErrorChain;
@@ -10,13 +10,11 @@ use mm_runtime::secret::Secret;
 use mm_shm_schema::{MediaText, StreamingState, StreamingStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A connection that held this long starts the back-off over.
 const STABLE_AFTER: Duration = Duration::from_secs(10);
-/// Longest the thread waits for a unit before it rechecks.
-const UNIT_WAIT: Duration = Duration::from_millis(500);
 
 /// What one stream is to be.
 pub struct StreamJob {
@@ -31,7 +29,7 @@ pub struct StreamJob {
     /// Longest reconnect delay.
     pub backoff_max: Duration,
     /// Its state, shared with the media node.
-    pub status: Arc<Mutex<StreamingStatus>>,
+    pub status: SharedState<StreamingStatus>,
     /// Units it never sent.
     pub dropped: Arc<AtomicU64>,
 }
@@ -52,16 +50,14 @@ impl StreamJob {
 
     /// Runs the stream on a thread of its own until the feed is dropped.
     pub fn spawn(self, units: Receiver<Arc<Unit>>) -> std::io::Result<std::thread::JoinHandle<()>> {
-        std::thread::Builder::new()
-            .name("mm-rtmp".to_owned())
-            .spawn(move || self.run(units))
+        spawn_writer("mm-rtmp", move || self.run(units))
     }
 
     fn update(&self, change: impl FnOnce(&mut StreamingStatus)) {
-        if let Ok(mut status) = self.status.lock() {
-            change(&mut status);
+        self.status.update(|status| {
+            change(status);
             status.dropped_frames = self.dropped.load(Ordering::Relaxed);
-        }
+        });
     }
 
     fn run(self, units: Receiver<Arc<Unit>>) {
@@ -126,18 +122,11 @@ impl StreamJob {
         let mut window_bytes = 0u64;
         let mut next = Some(first);
         loop {
-            let unit = match next.take() {
-                Some(unit) => unit,
-                None => match units.recv_timeout(UNIT_WAIT) {
-                    Ok(unit) => unit,
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => {
-                        if let Err(error) = muxer.finish() {
-                            tracing::debug!(error = %ErrorChain(&error), "closing the stream");
-                        }
-                        return Left::Stopped;
-                    }
-                },
+            let Some(unit) = next.take().or_else(|| units.recv().ok()) else {
+                if let Err(error) = muxer.finish() {
+                    tracing::debug!(error = %ErrorChain(&error), "closing the stream");
+                }
+                return Left::Stopped;
             };
             if let Err(error) = muxer.write_video(&unit.data, unit.pts_us, unit.keyframe) {
                 return Left::Lost(ErrorChain(&error).to_string());
@@ -164,14 +153,11 @@ impl StreamJob {
     /// The next keyframe; units before it are dropped. `None` when the feed ended.
     fn next_keyframe(&self, units: &Receiver<Arc<Unit>>) -> Option<Arc<Unit>> {
         loop {
-            match units.recv_timeout(UNIT_WAIT) {
-                Ok(unit) if unit.keyframe => return Some(unit),
-                Ok(_) => {
-                    self.dropped.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return None,
+            let unit = units.recv().ok()?;
+            if unit.keyframe {
+                return Some(unit);
             }
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 

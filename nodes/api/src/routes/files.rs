@@ -7,7 +7,7 @@ use crate::state::AppState;
 use bytes::Bytes;
 use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
 use mm_runtime::media_files::{self, MediaFile, MediaKind};
-use mm_shm_schema::{MediaAction, MediaRequest, RecordingState};
+use mm_shm_schema::{MediaAction, RecordingState};
 use serde::Serialize;
 use std::io::SeekFrom;
 use std::path::PathBuf;
@@ -160,14 +160,14 @@ async fn delete(state: &AppState, kind: MediaKind, name: &str) -> Result<Respons
 /// Whether `name` is the recording the media node writes now. A media node that does not
 /// answer writes nothing.
 async fn recording_now(state: &AppState, name: &str) -> bool {
-    let asked = MediaRequest {
-        action: MediaAction::Status as u32,
-        duration_ms: 0,
-    };
-    state.media.ask(asked).await.is_ok_and(|response| {
-        let recording = response.state.recording;
-        recording.state == RecordingState::Recording as u32 && recording.name.as_str() == name
-    })
+    state
+        .media
+        .ask(MediaAction::Status, 0)
+        .await
+        .is_ok_and(|response| {
+            let recording = response.state.recording;
+            recording.state == RecordingState::Recording as u32 && recording.name.as_str() == name
+        })
 }
 
 /// The strong validator of a file's current content: its size and modification time.

@@ -8,9 +8,7 @@ use mm_http::json_body::{json_body, optional_json};
 use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::media_files::{self, MediaKind};
-use mm_shm_schema::{
-    MediaAction, MediaRequest, MediaState, RecordingState, RecordingStatus, StreamingState,
-};
+use mm_shm_schema::{MediaAction, MediaState, RecordingState, RecordingStatus, StreamingState};
 use serde::{Deserialize, Serialize};
 use warp::http::Method;
 use warp::{Filter, Rejection};
@@ -326,14 +324,7 @@ async fn ask(
     action: MediaAction,
     duration_ms: u64,
 ) -> Result<MediaState, ApiError> {
-    let response = state
-        .media
-        .ask(MediaRequest {
-            action: action as u32,
-            duration_ms,
-        })
-        .await?;
-    Ok(response.state)
+    Ok(state.media.ask(action, duration_ms).await?.state)
 }
 
 async fn record(
@@ -361,13 +352,7 @@ async fn record(
 }
 
 async fn capture(state: &AppState) -> Result<Response, ApiError> {
-    let response = state
-        .media
-        .ask(MediaRequest {
-            action: MediaAction::TakePhoto as u32,
-            duration_ms: 0,
-        })
-        .await?;
+    let response = state.media.ask(MediaAction::TakePhoto, 0).await?;
     let name = response.name.as_str().to_owned();
     let file = media_files::resolve(&state.config.photos.dir, MediaKind::Photo, &name)
         .ok_or_else(|| ApiError::unavailable("the photo was taken but is not in the folder"))?;
@@ -457,7 +442,7 @@ fn list(state: &AppState, kind: MediaKind, query: ListQuery) -> Result<Response,
         .take(limit + 1)
         .map(|file| MediaItem {
             url: format!("{base}/{}", file.name),
-            created_at: created_at(&file.name),
+            created_at: kind.created_at(&file.name).unwrap_or_default(),
             modified_at: media_files::rfc3339(file.modified_unix_ms),
             duration_s: (kind == MediaKind::Video)
                 .then(|| video_duration(dir, &file.name))
@@ -477,31 +462,6 @@ fn list(state: &AppState, kind: MediaKind, query: ListQuery) -> Result<Response,
         items: page,
         next_cursor,
     }))
-}
-
-/// `2026-12-02T10:15:00.123Z` out of `rec-20261202-101500-123.mp4`.
-fn created_at(name: &str) -> String {
-    let stamp: String = name
-        .chars()
-        .skip_while(|c| *c != '-')
-        .skip(1)
-        .take(19)
-        .collect();
-    let digits: String = stamp.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() != 17 {
-        return String::new();
-    }
-    let d = |range: std::ops::Range<usize>| &digits[range];
-    format!(
-        "{}-{}-{}T{}:{}:{}.{}Z",
-        d(0..4),
-        d(4..6),
-        d(6..8),
-        d(8..10),
-        d(10..12),
-        d(12..14),
-        d(14..17)
-    )
 }
 
 /// A finished recording's duration, from its sidecar.

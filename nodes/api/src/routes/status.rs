@@ -4,7 +4,7 @@ use super::with_state;
 use crate::state::AppState;
 use mm_http::{json, Access, Response, RouteSpec};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
-use mm_shm_schema::{MediaAction, MediaRequest, StreamingState};
+use mm_shm_schema::{MediaAction, StreamingState};
 use serde::Serialize;
 use warp::http::Method;
 use warp::{Filter, Rejection};
@@ -82,13 +82,9 @@ pub(super) fn routes(
 }
 
 async fn status(state: AppState) -> Response {
-    let asked = MediaRequest {
-        action: MediaAction::Status as u32,
-        duration_ms: 0,
-    };
     let media = state
         .media
-        .ask(asked)
+        .ask(MediaAction::Status, 0)
         .await
         .ok()
         .map(|response| response.state);
