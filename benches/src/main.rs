@@ -3,6 +3,7 @@
 mod cpu;
 mod gst_shm;
 mod latency;
+mod media;
 mod percentiles;
 mod plot;
 mod transport;
@@ -63,6 +64,13 @@ enum Command {
     /// The real pipeline at 720p30 and 1080p30 with 1, 10 and 50 viewers reading /stream:
     /// capture → JPEG on the wire latency, frames per viewer, CPU and RSS per node, skips.
     Pipeline {
+        #[command(flatten)]
+        run: RunOptions,
+    },
+    /// H.264 for RTMP and a recording together (one shared encode) at 720p30 and 1080p30:
+    /// CPU per frame of mm-h264 + mm-media, capture → RTMP latency; beside it the
+    /// reference's JPEG q65 → ffmpeg CLI over stdin, its CPU per frame and the ratio.
+    Media {
         #[command(flatten)]
         run: RunOptions,
     },
@@ -140,6 +148,23 @@ async fn main() -> anyhow::Result<()> {
             if let Some(path) = plot {
                 viewers::plot(&runs, &path)?;
             }
+            write_json(json, &runs)
+        }
+        Command::Media {
+            run:
+                RunOptions {
+                    quick,
+                    json,
+                    plot: _,
+                },
+        } => {
+            let seconds = if quick { 3.0 } else { 15.0 };
+            let mut runs = Vec::new();
+            for (width, height) in [(1280, 720), (1920, 1080)] {
+                eprintln!("measuring media at {width}x{height}@30 for {seconds} s per side ...");
+                runs.push(media::run(width, height, 30, seconds).await?);
+            }
+            println!("{}", media::markdown(&runs));
             write_json(json, &runs)
         }
         Command::Vision {

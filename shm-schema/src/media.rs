@@ -136,6 +136,10 @@ pub struct StreamingStatus {
     pub bytes_sent: u64,
     /// Video bitrate over the last seconds (bits per second).
     pub bitrate_bps: u64,
+    /// Capture → written to the ingest's connection over the last seconds, median (µs).
+    pub send_latency_p50_us: u32,
+    /// The same, 99th percentile (µs).
+    pub send_latency_p99_us: u32,
     /// Frames not sent (the ingest was slower than the camera, or was away).
     pub dropped_frames: u64,
     /// When it was started (CLOCK_MONOTONIC ns); 0 when stopped.

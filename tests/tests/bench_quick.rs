@@ -64,3 +64,27 @@ async fn pipeline_quick_measures_every_viewer_count() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_quick_measures_ours_and_the_reference_at_both_sizes() {
+    let _serial = serial().await;
+    let runs = run_bench(&["media", "--quick"]);
+    let runs = runs.as_array().unwrap();
+    let modes: Vec<&str> = runs.iter().map(|r| r["mode"].as_str().unwrap()).collect();
+    assert_eq!(modes, ["1280x720@30", "1920x1080@30"]);
+    for run in runs {
+        for key in [
+            "fps",
+            "cpu_ms_per_frame",
+            "reference_fps",
+            "reference_cpu_ms_per_frame",
+        ] {
+            assert!(run[key].as_f64().unwrap() > 0.0, "{key}: {run}");
+        }
+        assert!(
+            run["capture_to_unit"]["count"].as_u64().unwrap() > 0,
+            "{run}"
+        );
+        assert!(run["ratio"].is_number(), "{run}");
+    }
+}

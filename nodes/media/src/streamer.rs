@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// A connection that held this long starts the back-off over.
 const STABLE_AFTER: Duration = Duration::from_secs(10);
+/// The bitrate and latency in the status are over windows this long.
+const WINDOW: Duration = Duration::from_secs(2);
 
 /// What one stream is to be.
 pub struct StreamJob {
@@ -116,10 +118,12 @@ impl StreamJob {
         tracing::info!("stream stopped");
     }
 
-    /// Sends until the connection fails or the feed ends.
+    /// Sends until the connection fails or the feed ends. Every [`WINDOW`] the status gets
+    /// the bitrate and the capture → sent latency of that window.
     fn send(&self, mut muxer: H264Muxer, first: Arc<Unit>, units: &Receiver<Arc<Unit>>) -> Left {
         let mut window_start = Instant::now();
         let mut window_bytes = 0u64;
+        let mut latencies_us: Vec<u32> = Vec::new();
         let mut next = Some(first);
         loop {
             let Some(unit) = next.take().or_else(|| units.recv().ok()) else {
@@ -131,20 +135,35 @@ impl StreamJob {
             if let Err(error) = muxer.write_video(&unit.data, unit.pts_us, unit.keyframe) {
                 return Left::Lost(ErrorChain(&error).to_string());
             }
+            let sent_us = (monotonic_ns() / 1000) as i64;
+            latencies_us.push((sent_us - unit.pts_us).clamp(0, i64::from(u32::MAX)) as u32);
             window_bytes += unit.data.len() as u64;
             let elapsed = window_start.elapsed();
-            let bitrate = (elapsed >= Duration::from_secs(2))
-                .then(|| (window_bytes as f64 * 8.0 / elapsed.as_secs_f64()) as u64);
-            if bitrate.is_some() {
+            let window = (elapsed >= WINDOW).then(|| {
+                latencies_us.sort_unstable();
+                let rank = |p: f64| {
+                    let index = ((p * latencies_us.len() as f64).ceil() as usize)
+                        .clamp(1, latencies_us.len());
+                    latencies_us[index - 1]
+                };
+                let summary = (
+                    (window_bytes as f64 * 8.0 / elapsed.as_secs_f64()) as u64,
+                    rank(0.5),
+                    rank(0.99),
+                );
                 window_start = Instant::now();
                 window_bytes = 0;
-            }
+                latencies_us.clear();
+                summary
+            });
             let size = unit.data.len() as u64;
             self.update(|s| {
                 s.frames_sent += 1;
                 s.bytes_sent += size;
-                if let Some(bitrate) = bitrate {
+                if let Some((bitrate, p50, p99)) = window {
                     s.bitrate_bps = bitrate;
+                    s.send_latency_p50_us = p50;
+                    s.send_latency_p99_us = p99;
                 }
             });
         }

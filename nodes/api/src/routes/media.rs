@@ -133,6 +133,9 @@ pub struct LivepeerStatusReply {
     pub frames_sent: u64,
     /// Video bitrate over the last seconds, bits per second.
     pub bitrate_bps: u64,
+    /// Capture → written to the ingest's connection over the last seconds: median and
+    /// 99th percentile, ms; null before the first window.
+    pub send_latency_ms: Option<[f64; 2]>,
     /// Frames not sent (ingest away or too slow).
     pub dropped_frames: u64,
     /// Reconnections since it was started.
@@ -374,6 +377,12 @@ fn livepeer_reply(state: &AppState, media: MediaState) -> Response {
         is_streaming: stream_state == StreamingState::Streaming,
         frames_sent: streaming.frames_sent,
         bitrate_bps: streaming.bitrate_bps,
+        send_latency_ms: (streaming.send_latency_p99_us > 0).then(|| {
+            [
+                f64::from(streaming.send_latency_p50_us) / 1000.0,
+                f64::from(streaming.send_latency_p99_us) / 1000.0,
+            ]
+        }),
         dropped_frames: streaming.dropped_frames,
         reconnects: streaming.reconnects,
         last_error: (!streaming.last_error.is_empty())
