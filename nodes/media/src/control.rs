@@ -1,12 +1,15 @@
 //! The media node's loop: answers `media/control`, and hands each `frames/h264` unit to the
 //! running writers.
 
+use crate::photo_privacy::PhotoPrivacy;
 use crate::recorder::RecordingJob;
 use crate::sink::{SharedState, SinkFeed, Unit};
 use crate::streamer::{started_status, StreamJob};
 use mm_bus::{ReceiveError, RequestError, RequestServer, SliceSample, SliceSubscriber};
 use mm_runtime::clock::unix_ms;
-use mm_runtime::config::{LivepeerConfig, RecordingConfig, STREAM_KEY_ENV};
+use mm_runtime::config::{
+    EncodeInput, LivepeerConfig, PhotoSource, RecordingConfig, STREAM_KEY_ENV,
+};
 use mm_runtime::media_files::{self, MediaKind, Retention};
 use mm_runtime::node_loop::NodeWork;
 use mm_runtime::report::ErrorChain;
@@ -64,6 +67,8 @@ pub struct MediaWork {
     recording_config: RecordingConfig,
     livepeer: LivepeerConfig,
     photos: mm_runtime::config::PhotosConfig,
+    /// Detections and consent for raw photos while blurring.
+    photo_privacy: Option<PhotoPrivacy>,
 }
 
 impl MediaWork {
@@ -73,7 +78,15 @@ impl MediaWork {
         node.status
             .set_input(mm_shm_schema::Stream::FramesH264.suffix());
         node.status.set_detail("idle");
+        let raw_photos = node.config.photos.source == PhotoSource::Raw
+            && node.config.encode.input == EncodeInput::Composited;
+        let photo_privacy = if node.config.privacy.blur_unknown_faces && raw_photos {
+            Some(PhotoPrivacy::open(node)?)
+        } else {
+            None
+        };
         Ok(Self {
+            photo_privacy,
             control,
             units: None,
             recording: None,
@@ -128,6 +141,7 @@ impl MediaWork {
                     &node.bus,
                     &self.photos,
                     node.config.encode.input,
+                    self.photo_privacy.as_mut(),
                     &self.camera_id,
                 )
                 .await

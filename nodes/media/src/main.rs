@@ -7,6 +7,7 @@
 
 mod control;
 mod photo;
+mod photo_privacy;
 mod recorder;
 mod sink;
 mod streamer;

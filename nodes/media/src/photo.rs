@@ -1,6 +1,7 @@
 //! Photos: the next frame of the configured stream as a JPEG at `photos.quality`, with its
 //! metadata in a COM marker inside the file and in a JSON sidecar beside it.
 
+use crate::photo_privacy::PhotoPrivacy;
 use mm_bus::{Bus, BusError, ReceiveError};
 use mm_codec::{CodecError, JpegEncoder};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
@@ -54,17 +55,23 @@ pub struct PhotoMetadata {
     pub height: u32,
     /// `composited` or `raw`.
     pub source: &'static str,
+    /// A raw photo while blurring: `faces_blurred`, or `concealed` when no fresh detections
+    /// covered it; absent otherwise (a composited photo is as the stream shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faces: Option<&'static str>,
     /// The wallet of the session that took it (sessions come with their own issue).
     pub wallet: Option<String>,
 }
 
 /// Takes a photo into `config.dir`; returns its name. A camera whose encode reads raw frames
 /// has no overlay to composite them: its photos are of the raw frames (which config allows
-/// only while faces need no blurring).
+/// only while faces need no blurring). A raw photo is pixelated by `privacy` when given:
+/// the node gives it while `privacy.blur_unknown_faces` is on.
 pub async fn take(
     bus: &Bus,
     config: &PhotosConfig,
     encode_input: EncodeInput,
+    privacy: Option<&mut PhotoPrivacy>,
     camera_id: &str,
 ) -> Result<String, PhotoError> {
     let source = match encode_input {
@@ -83,13 +90,23 @@ pub async fn take(
         .map_err(|_| PhotoError::NoFrame(FRAME_WAIT))??;
     let header: FrameHeader = *sample.user_header();
     let mut encoder = JpegEncoder::new(config.quality.clamp(1, 100) as u8);
-    // Read in place from shared memory; the sample goes back once the JPEG is made.
-    let jpeg = encoder.encode(
-        sample.payload(),
-        header.width as usize,
-        header.height as usize,
-        header.stride as usize,
-    )?;
+    let (width, height) = (header.width as usize, header.height as usize);
+    let (jpeg, faces) = match privacy.filter(|_| source == "raw") {
+        // A copy to pixelate: the raw frame is shared with every other reader.
+        Some(privacy) => {
+            let mut pixels = packed_rows(sample.payload(), &header);
+            drop(sample);
+            let treatment = privacy.apply(&header, &mut pixels).await?;
+            let jpeg = encoder.encode(&pixels, width, height, width * 3)?;
+            (jpeg, Some(treatment.name()))
+        }
+        // Read in place from shared memory; the sample goes back once the JPEG is made.
+        None => {
+            let jpeg = encoder.encode(sample.payload(), width, height, header.stride as usize)?;
+            drop(sample);
+            (jpeg, None)
+        }
+    };
     let age_ms = monotonic_ns().saturating_sub(header.capture_ns) / 1_000_000;
     let captured_unix_ms = unix_ms().saturating_sub(age_ms);
     std::fs::create_dir_all(&config.dir)?;
@@ -103,11 +120,11 @@ pub async fn take(
         width: header.width,
         height: header.height,
         source,
+        faces,
         wallet: None,
     };
     let json = serde_json::to_vec(&metadata).map_err(std::io::Error::other)?;
     let file = with_comment(jpeg, &json);
-    drop(sample);
     write_atomically(&config.dir, &name, &file)?;
     write_atomically(&config.dir, &MediaKind::Photo.sidecar_name(&name), &json)?;
     let retention = Retention {
@@ -121,6 +138,17 @@ pub async fn take(
         tracing::warn!(error = %ErrorChain(&error), "photo retention failed");
     }
     Ok(name)
+}
+
+/// The frame's rows without their padding (packed RGB24), for drawing on.
+fn packed_rows(payload: &[u8], header: &FrameHeader) -> Vec<u8> {
+    let row = header.width as usize * 3;
+    payload
+        .chunks(header.stride.max(1) as usize)
+        .take(header.height as usize)
+        .flat_map(|line| &line[..row.min(line.len())])
+        .copied()
+        .collect()
 }
 
 /// The JPEG with a COM marker (`FF FE`, length, text) right after its SOI.

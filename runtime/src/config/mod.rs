@@ -256,13 +256,6 @@ impl Config {
                 "must be composited while privacy.blur_unknown_faces is true (raw frames show every face unblurred)",
             ));
         }
-        if self.privacy.blur_unknown_faces && self.photos.source == PhotoSource::Raw {
-            return Err(out_of_range(
-                "photos.source",
-                "raw",
-                "must be composited while privacy.blur_unknown_faces is true (raw frames show every face unblurred)",
-            ));
-        }
         Ok(())
     }
 

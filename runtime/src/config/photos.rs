@@ -10,8 +10,9 @@ use std::path::PathBuf;
 pub enum PhotoSource {
     /// `frames/composited`: what the stream shows, overlays included.
     Composited,
-    /// `frames/raw`: the camera's picture without overlays; refused while
-    /// `privacy.blur_unknown_faces` is on (a raw frame shows every face).
+    /// `frames/raw`: the camera's picture without overlays. While
+    /// `privacy.blur_unknown_faces` is on, unknown faces are pixelated in it as on the stream,
+    /// and the whole photo when no fresh detections cover it.
     Raw,
 }
 
