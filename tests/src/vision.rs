@@ -171,3 +171,19 @@ pub fn left_edge_has_color(part: &Part, bbox: &[f64], color: [u8; 3]) -> bool {
     let left = bbox[0].floor() as usize;
     column_matches(left + 1) || column_matches(left + 2)
 }
+
+/// Dumps the newest raw frame to `dir/raw.jpg` with `mm-shm dump` and checks that the
+/// detector finds a face in it: a picture of the scene without any then shows that faces
+/// were hidden, not that there were none.
+pub fn raw_frame_with_a_face(pipeline: &Pipeline, dir: &Path) -> std::path::PathBuf {
+    let raw = dir.join("raw.jpg");
+    let dumped = pipeline
+        .command("mm-shm")
+        .args(["dump", "frames/raw", "--out"])
+        .arg(&raw)
+        .output()
+        .expect("run mm-shm dump");
+    assert!(dumped.status.success(), "{dumped:?}");
+    assert!(faces_found_in(&[&raw])[0] >= 1, "no face in the raw frame");
+    raw
+}

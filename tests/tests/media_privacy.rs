@@ -2,7 +2,7 @@
 //! scene's faces, which the detector finds in the raw frame, are not found in the photo; and
 //! while inference is stopped the whole photo is concealed. Real models, real nodes.
 
-use mm_e2e::vision::{detections_with_a_face, faces_found_in, post_json};
+use mm_e2e::vision::{detections_with_a_face, faces_found_in, post_json, raw_frame_with_a_face};
 use mm_e2e::{serial, Pipeline};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -23,15 +23,7 @@ async fn a_raw_photo_hides_every_unknown_face_and_fails_closed() {
     detections_with_a_face(&pipeline, Duration::from_secs(30)).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let raw = dir.path().join("raw.jpg");
-    let dumped = pipeline
-        .command("mm-shm")
-        .args(["dump", "frames/raw", "--out"])
-        .arg(&raw)
-        .output()
-        .expect("run mm-shm dump");
-    assert!(dumped.status.success(), "{dumped:?}");
-    assert!(faces_found_in(&[&raw])[0] >= 1, "no face in the raw frame");
+    raw_frame_with_a_face(&pipeline, dir.path());
 
     let photo = |name: &str| pipeline.photos_dir().join(name);
     let (code, blurred) = post_json(&pipeline, "/api/capture", "{}").await;

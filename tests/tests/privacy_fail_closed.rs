@@ -1,7 +1,7 @@
 //! Privacy fails closed: with `privacy.blur_unknown_faces` on, no frame leaves the camera with
 //! a face a detector can find, even while inference is stalled and after the overlay died.
 
-use mm_e2e::vision::{detections_with_a_face, faces_found_in};
+use mm_e2e::vision::{detections_with_a_face, faces_found_in, raw_frame_with_a_face};
 use mm_e2e::{serial, MjpegReader, Part, Pipeline};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -37,15 +37,7 @@ async fn no_face_leaves_unblurred_while_inference_is_stalled_or_the_overlay_dead
 
     // The detector does find the scene's faces in a raw frame: a stream frame without any
     // is concealed, not merely a picture without faces.
-    let raw = dir.path().join("raw.jpg");
-    let dumped = pipeline
-        .command("mm-shm")
-        .args(["dump", "frames/raw", "--out"])
-        .arg(&raw)
-        .output()
-        .expect("run mm-shm dump");
-    assert!(dumped.status.success(), "{dumped:?}");
-    assert!(faces_found_in(&[&raw])[0] >= 1, "no face in the raw frame");
+    raw_frame_with_a_face(&pipeline, dir.path());
 
     let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
     let inference = Pid::from_raw(pipeline.node_pid("inference") as i32);
