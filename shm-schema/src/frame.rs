@@ -186,6 +186,19 @@ impl FrameHeader {
         self.stride as usize * self.height as usize
     }
 
+    /// A copy of `payload`'s rows without their padding (packed RGB24, `width * 3` bytes a
+    /// row): for writers that take no stride, or a picture to draw on without touching the
+    /// shared frame.
+    pub fn packed_rows(&self, payload: &[u8]) -> Vec<u8> {
+        let row = self.width as usize * PixelFormat::Rgb24.bytes_per_pixel() as usize;
+        payload
+            .chunks(self.stride.max(1) as usize)
+            .take(self.height as usize)
+            .flat_map(|line| &line[..row.min(line.len())])
+            .copied()
+            .collect()
+    }
+
     /// Decodes [`FrameHeader::pixel_format`].
     pub fn pixel_format(&self) -> Result<PixelFormat, UnknownCode> {
         PixelFormat::try_from(self.pixel_format)

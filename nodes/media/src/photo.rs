@@ -64,9 +64,9 @@ pub struct PhotoMetadata {
 }
 
 /// Takes a photo into `config.dir`; returns its name. A camera whose encode reads raw frames
-/// has no overlay to composite them: its photos are of the raw frames (which config allows
-/// only while faces need no blurring). A raw photo is pixelated by `privacy` when given:
-/// the node gives it while `privacy.blur_unknown_faces` is on.
+/// has no overlay to composite them: its photos are of the raw frames (config refuses raw
+/// encoding while blurring). A raw photo is pixelated by `privacy` when given: the node
+/// gives it while `privacy.blur_unknown_faces` is on.
 pub async fn take(
     bus: &Bus,
     config: &PhotosConfig,
@@ -78,12 +78,9 @@ pub async fn take(
         EncodeInput::Raw => PhotoSource::Raw,
         EncodeInput::Composited => config.source,
     };
-    let (mut frames, source) = match source {
-        PhotoSource::Composited => (
-            bus.slice_subscriber::<streams::FramesComposited>()?,
-            "composited",
-        ),
-        PhotoSource::Raw => (bus.slice_subscriber::<streams::FramesRaw>()?, "raw"),
+    let mut frames = match source {
+        PhotoSource::Composited => bus.slice_subscriber::<streams::FramesComposited>()?,
+        PhotoSource::Raw => bus.slice_subscriber::<streams::FramesRaw>()?,
     };
     let sample = tokio::time::timeout(FRAME_WAIT, frames.next())
         .await
@@ -91,10 +88,10 @@ pub async fn take(
     let header: FrameHeader = *sample.user_header();
     let mut encoder = JpegEncoder::new(config.quality.clamp(1, 100) as u8);
     let (width, height) = (header.width as usize, header.height as usize);
-    let (jpeg, faces) = match privacy.filter(|_| source == "raw") {
+    let (jpeg, faces) = match privacy.filter(|_| source == PhotoSource::Raw) {
         // A copy to pixelate: the raw frame is shared with every other reader.
         Some(privacy) => {
-            let mut pixels = packed_rows(sample.payload(), &header);
+            let mut pixels = header.packed_rows(sample.payload());
             drop(sample);
             let treatment = privacy.apply(&header, &mut pixels).await?;
             let jpeg = encoder.encode(&pixels, width, height, width * 3)?;
@@ -119,7 +116,7 @@ pub async fn take(
         sequence: header.sequence,
         width: header.width,
         height: header.height,
-        source,
+        source: source.name(),
         faces,
         wallet: None,
     };
@@ -138,17 +135,6 @@ pub async fn take(
         tracing::warn!(error = %ErrorChain(&error), "photo retention failed");
     }
     Ok(name)
-}
-
-/// The frame's rows without their padding (packed RGB24), for drawing on.
-fn packed_rows(payload: &[u8], header: &FrameHeader) -> Vec<u8> {
-    let row = header.width as usize * 3;
-    payload
-        .chunks(header.stride.max(1) as usize)
-        .take(header.height as usize)
-        .flat_map(|line| &line[..row.min(line.len())])
-        .copied()
-        .collect()
 }
 
 /// The JPEG with a COM marker (`FF FE`, length, text) right after its SOI.

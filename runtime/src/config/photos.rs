@@ -16,6 +16,16 @@ pub enum PhotoSource {
     Raw,
 }
 
+impl PhotoSource {
+    /// Lower-case name, as in the config.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PhotoSource::Composited => "composited",
+            PhotoSource::Raw => "raw",
+        }
+    }
+}
+
 /// `[photos]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -51,14 +51,7 @@ pub async fn run(bus: &Bus, stream: Stream, out: &Path) -> anyhow::Result<()> {
             let header = *sample.user_header();
             let PixelFormat::Rgb24 = header.pixel_format()?;
             // Packed rows: the image writers take no stride.
-            let row = header.width as usize * 3;
-            let rgb: Vec<u8> = sample
-                .payload()
-                .chunks(header.stride as usize)
-                .take(header.height as usize)
-                .flat_map(|line| &line[..row])
-                .copied()
-                .collect();
+            let rgb = header.packed_rows(sample.payload());
             (header.width, header.height, Some(rgb), None)
         }
         Watcher::Jpeg(mut subscriber) => {
