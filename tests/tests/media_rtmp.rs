@@ -55,6 +55,12 @@ async fn the_ingest_receives_h264_with_audio_at_the_camera_rate() {
     tokio::time::sleep(Duration::from_secs(6)).await;
     let (_, status) = get_json(&pipeline, "/api/status").await;
     assert_eq!(status["data"]["isStreaming"], true, "{status}");
+    // `encoder = "auto"` on a machine without a hardware encoder: health says libx264.
+    let (_, health) = get_json(&pipeline, "/api/health").await;
+    let detail = health["nodes"]["h264"]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(detail.starts_with("libx264 640x360"), "{health}");
     let (code, _) = post_json(&pipeline, "/api/stream/livepeer/stop", "{}").await;
     assert_eq!(code, 200);
     assert!(

@@ -87,8 +87,22 @@ impl NodeWork for H264Work {
             self.last_sequence = Some(sample.user_header().sequence);
             return;
         }
+        let opening = self.encoder.is_none();
         match self.encode(sample) {
-            Ok(()) => node.status.record_frame(skipped),
+            Ok(()) => {
+                node.status.record_frame(skipped);
+                // Health names the encoder `auto` chose.
+                if let Some(encoder) = self.encoder.as_ref().filter(|_| opening) {
+                    let settings = encoder.settings();
+                    node.status.set_detail(&format!(
+                        "{} {}x{} {} kbit/s",
+                        settings.encoder,
+                        settings.width,
+                        settings.height,
+                        settings.bitrate / 1000
+                    ));
+                }
+            }
             Err(error) => {
                 tracing::warn!(error = %ErrorChain(&error), "frame not encoded");
                 node.status.record_error(&error);
