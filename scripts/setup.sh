@@ -19,13 +19,14 @@ fi
 # DejaVu Sans: the font of mm-bench's PNG plots; ffmpeg (the CLI, with ffprobe): the real
 # RTMP ingest of the media tests (`ffmpeg -listen 1`), ffprobe of what it received, and the
 # reference system's JPEG-over-stdin path in `mm-bench media`; unzip, python3-venv and python3-pip:
-# scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them).
+# scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them);
+# libssl-dev: OpenSSL for solana-test-validator (scripts/solana-validator.sh).
 PACKAGES=(
   build-essential pkg-config clang libclang-dev nasm curl unzip python3-venv python3-pip
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg
+  gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg libssl-dev
 )
 
 # shellcheck source=lib/apt.sh

@@ -6,6 +6,7 @@ mod latency;
 mod media;
 mod percentiles;
 mod plot;
+mod solana;
 mod transport;
 mod transport_peer;
 mod viewers;
@@ -82,6 +83,12 @@ enum Command {
         /// Only the per-model and whole-frame timings (no pipelines).
         #[arg(long)]
         models_only: bool,
+    },
+    /// The Solana node on a local solana-test-validator: sendTransaction → check-in event
+    /// with the websocket and with polling alone, and transaction-building latency.
+    Solana {
+        #[command(flatten)]
+        run: RunOptions,
     },
     /// The receiving process of `transport` (started by it).
     #[command(hide = true)]
@@ -178,6 +185,18 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let results = vision::run(quick, models_only).await?;
             println!("{}", vision::markdown(&results));
+            write_json(json, &results)
+        }
+        Command::Solana {
+            run:
+                RunOptions {
+                    quick,
+                    json,
+                    plot: _,
+                },
+        } => {
+            let results = solana::run(quick).await?;
+            println!("{}", solana::markdown(&results));
             write_json(json, &results)
         }
         Command::TransportPeer {

@@ -16,4 +16,4 @@ pub mod request_log;
 pub mod route_table;
 
 pub use reply::{json, json_with_status, reply_or_error, respond, ApiError, ErrorBody, Response};
-pub use route_table::{Access, RouteSpec};
+pub use route_table::{Access, IndexReply, RouteSpec};

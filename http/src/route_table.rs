@@ -93,6 +93,41 @@ impl RouteSpec {
     }
 }
 
+/// The `GET /` body of every server: what it is and every route it serves.
+#[derive(Debug, Serialize)]
+pub struct IndexReply {
+    /// What answers.
+    pub name: &'static str,
+    /// Its version.
+    pub version: &'static str,
+    /// Route name → path.
+    pub endpoints: std::collections::BTreeMap<&'static str, &'static str>,
+    /// Older path → the route name it answers as.
+    pub legacy_endpoints: std::collections::BTreeMap<&'static str, &'static str>,
+    /// Every route in full, with who may call it.
+    pub routes: &'static [&'static RouteSpec],
+}
+
+impl IndexReply {
+    /// The index of `routes`, served by `name` at `version`.
+    pub fn new(
+        name: &'static str,
+        version: &'static str,
+        routes: &'static [&'static RouteSpec],
+    ) -> Self {
+        Self {
+            name,
+            version,
+            endpoints: routes.iter().map(|r| (r.name, r.path)).collect(),
+            legacy_endpoints: routes
+                .iter()
+                .flat_map(|r| r.aliases.iter().map(|alias| (*alias, r.name)))
+                .collect(),
+            routes,
+        }
+    }
+}
+
 /// The placeholder a route's path may end in: one segment, a file name.
 pub const NAME_PARAM: &str = "{name}";
 

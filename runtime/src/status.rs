@@ -53,6 +53,13 @@ impl StatusReporter {
         self.status.state = self.working_state() as u32;
     }
 
+    /// Reports the node as working again after a problem: for nodes whose work is not
+    /// frames (a frame counts through [`StatusReporter::record_frame`]). Like that, it keeps
+    /// `last_error` for the record.
+    pub fn record_working(&mut self) {
+        self.status.state = self.working_state() as u32;
+    }
+
     /// Reports, for as long as the node lives, that it works on a substitute for what was
     /// configured, and why (`reason` becomes the detail); health then says `degraded`.
     pub fn set_fallback(&mut self, reason: &str) {

@@ -5,8 +5,8 @@
 //! reach the types through [`Stream::visit`].
 
 use crate::{
-    BestFaceRequest, BestFaceResponse, Detections as DetectionsMessage, FrameHeader, GalleryUpdate,
-    H264Header, JpegHeader, MediaRequest, MediaResponse, NodeStatus, OverlayPolicy,
+    BestFaceRequest, BestFaceResponse, CheckInEvent, Detections as DetectionsMessage, FrameHeader,
+    GalleryUpdate, H264Header, JpegHeader, MediaRequest, MediaResponse, NodeStatus, OverlayPolicy,
 };
 use iceoryx2::prelude::ZeroCopySend;
 use std::fmt::Debug;
@@ -92,6 +92,10 @@ const GALLERY_LIMITS: Limits = Limits {
     subscriber_buffer: 64,
     ..NEWEST_MESSAGE_LIMITS
 };
+
+/// Check-in events: every one matters, and a late (or restarted) reader replays the last
+/// 64 in order (the current sessions themselves are on the Solana node's HTTP API).
+const CHECKIN_LIMITS: Limits = GALLERY_LIMITS;
 
 /// Node status: each node's newest is kept as history, so a reader that starts later sees
 /// every node at once; a reader's queue holds the newest of every node.
@@ -239,6 +243,8 @@ declare_streams! {
     BestFace = "inference/best-face", REQUEST_LIMITS, RequestResponse(BestFaceRequest, BestFaceResponse);
     /// Recordings, the RTMP stream and photos, asked of the media node.
     MediaControl = "media/control", REQUEST_LIMITS, RequestResponse(MediaRequest, MediaResponse);
+    /// Wallets checking in at this camera and out of it, read from the chain.
+    CheckIns = "chain/checkins", CHECKIN_LIMITS, Messages(CheckInEvent);
 }
 
 /// Bytes an H.264 sample is first sized for (the segment grows for a larger keyframe): an

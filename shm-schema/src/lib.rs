@@ -4,6 +4,7 @@
 //! Each message type carries [`SCHEMA_VERSION`] in its iceoryx2 type name, so a node built from
 //! an older schema refuses to open a service created by a newer one instead of misreading bytes.
 
+mod chain;
 mod declarations;
 mod fixed_str;
 mod frame;
@@ -16,6 +17,7 @@ mod vision;
 #[cfg(feature = "json")]
 pub mod vision_json;
 
+pub use chain::{session_feature, CheckInChange, CheckInEvent};
 pub use declarations::{
     frame_segments_bytes, h264_initial_unit_len, streams, Limits, MessageStream, Pattern,
     RequestStream, SliceStream, Stream, StreamKind, StreamVisitor,

@@ -4,6 +4,7 @@
 pub mod media_probe;
 mod mjpeg;
 mod pipeline;
+pub mod solana;
 pub mod vision;
 
 pub use mjpeg::{MjpegReader, Part};

@@ -363,6 +363,7 @@ pub fn bin_dir() -> PathBuf {
         "mm-h264",
         "mm-media",
         "mm-api",
+        "mm-solana",
     ] {
         assert!(
             dir.join(binary).is_file(),

@@ -20,6 +20,7 @@ mod overlay;
 mod photos;
 mod privacy;
 mod recording;
+mod solana;
 mod supervisor;
 mod unset;
 
@@ -35,6 +36,7 @@ pub use overlay::{OverlayConfig, OverlayMode};
 pub use photos::{PhotoSource, PhotosConfig};
 pub use privacy::PrivacyConfig;
 pub use recording::RecordingConfig;
+pub use solana::SolanaConfig;
 pub use supervisor::SupervisorConfig;
 
 use crate::env_override::{apply_env_overrides, EnvOverrideError};
@@ -53,7 +55,7 @@ pub(crate) const MAX_EDGE: u32 = 3840;
 pub const MAX_DURATION_MS: u64 = 86_400_000;
 
 /// The nodes `supervisor.nodes` may name: each is the binary `mm-<name>`.
-pub const KNOWN_NODES: [&str; 7] = [
+pub const KNOWN_NODES: [&str; 8] = [
     "capture",
     "inference",
     "overlay",
@@ -61,6 +63,7 @@ pub const KNOWN_NODES: [&str; 7] = [
     "h264",
     "media",
     "api",
+    "solana",
 ];
 
 /// The whole configuration.
@@ -89,6 +92,8 @@ pub struct Config {
     pub photos: PhotosConfig,
     /// The API node.
     pub api: ApiConfig,
+    /// The Solana node.
+    pub solana: SolanaConfig,
     /// The supervisor.
     pub supervisor: SupervisorConfig,
     /// The shared-memory bus.
@@ -111,6 +116,7 @@ impl Default for Config {
             recording: RecordingConfig::default(),
             photos: PhotosConfig::default(),
             api: ApiConfig::default(),
+            solana: SolanaConfig::default(),
             supervisor: SupervisorConfig::default(),
             bus: BusConfig::default(),
             log: LogConfig::default(),
@@ -242,6 +248,7 @@ impl Config {
         self.recording.validate()?;
         self.photos.validate()?;
         self.api.validate()?;
+        self.solana.validate()?;
         self.supervisor.validate()?;
         self.validate_privacy()?;
         self.validate_shared_memory()

@@ -70,7 +70,11 @@ pub async fn run(bus: &Bus, stream: Stream, out: &Path) -> anyhow::Result<()> {
         Watcher::H264(_) => {
             anyhow::bail!("{} holds H.264 access units, not pictures", stream.suffix())
         }
-        Watcher::Status(_) | Watcher::Detections(_) | Watcher::Gallery(_) | Watcher::Policy(_) => {
+        Watcher::Status(_)
+        | Watcher::Detections(_)
+        | Watcher::Gallery(_)
+        | Watcher::Policy(_)
+        | Watcher::CheckIns(_) => {
             anyhow::bail!("{} is not a frame service", stream.suffix())
         }
     };

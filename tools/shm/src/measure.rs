@@ -5,8 +5,8 @@ use mm_bus::{Bus, Ipc};
 use mm_bus::{MessageSubscriber, SliceSubscriber};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::{
-    streams, Detections, FrameHeader, GalleryUpdate, H264Header, JpegHeader, NodeStatus,
-    OverlayPolicy, Stage, Stream,
+    streams, CheckInEvent, Detections, FrameHeader, GalleryUpdate, H264Header, JpegHeader,
+    NodeStatus, OverlayPolicy, Stage, Stream,
 };
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,8 @@ pub enum Watcher {
     Gallery(MessageSubscriber<GalleryUpdate>),
     /// `overlay/policy`: counted only.
     Policy(MessageSubscriber<OverlayPolicy>),
+    /// `chain/checkins`: counted only.
+    CheckIns(MessageSubscriber<CheckInEvent>),
 }
 
 impl Watcher {
@@ -61,6 +63,7 @@ impl Watcher {
             Stream::OverlayPolicy => {
                 Watcher::Policy(bus.message_subscriber::<streams::OverlayPolicy>()?)
             }
+            Stream::CheckIns => Watcher::CheckIns(bus.message_subscriber::<streams::CheckIns>()?),
             Stream::BestFace | Stream::MediaControl => {
                 anyhow::bail!(
                     "{} is request-response: there is nothing to watch",
@@ -104,6 +107,10 @@ impl Watcher {
                 subscriber.next_latest().await?;
                 None
             }
+            Watcher::CheckIns(subscriber) => {
+                subscriber.next_latest().await?;
+                None
+            }
             Watcher::Status(subscriber) => loop {
                 match subscriber.receive() {
                     Ok(Some(_)) => break None,
@@ -127,6 +134,7 @@ impl Watcher {
             Watcher::Detections(_)
             | Watcher::Gallery(_)
             | Watcher::Policy(_)
+            | Watcher::CheckIns(_)
             | Watcher::Status(_) => 0,
         }
     }

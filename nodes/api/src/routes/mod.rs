@@ -20,10 +20,10 @@ use warp::{Filter, Reply};
 
 pub use files::DeletedReply;
 pub use health::{CameraInfo, HealthReply};
-pub use index::IndexReply;
 pub use media::{
     CaptureReply, LivepeerStatusReply, MediaItem, MediaListReply, RecordReply, RecordingJson,
 };
+pub use mm_http::IndexReply;
 pub use status::{CameraStatus, StatusReply};
 pub use stream::StreamInfoReply;
 pub use vision::{DetectionsReply, GestureReply, RecognizeReply, ToggleReply};
