@@ -187,17 +187,10 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", vision::markdown(&results));
             write_json(json, &results)
         }
-        Command::Solana {
-            run:
-                RunOptions {
-                    quick,
-                    json,
-                    plot: _,
-                },
-        } => {
-            let results = solana::run(quick).await?;
+        Command::Solana { run } => {
+            let results = solana::run(run.quick).await?;
             println!("{}", solana::markdown(&results));
-            write_json(json, &results)
+            write_json(run.json, &results)
         }
         Command::TransportPeer {
             variant,

@@ -62,6 +62,12 @@ pub async fn run(quick: bool) -> anyhow::Result<SolanaResults> {
         let mut to_event = Vec::new();
         let mut to_confirmed = Vec::new();
         for index in 0..samples {
+            if !websocket {
+                // Spread the check-ins over the poll period: right after the previous
+                // check-out's poll, every one would wait a whole period.
+                let phase = (index as u64 * 37 % 100) * poll_interval_ms / 100;
+                tokio::time::sleep(Duration::from_millis(phase)).await;
+            }
             let user = Pubkey::new_unique();
             let session = f.session(&user, 1_764_000_000 + index, true);
             let sent = Instant::now();

@@ -93,6 +93,27 @@ impl RouteSpec {
     }
 }
 
+/// `GET /` of every server: its name, version and routes ([`index_route`]).
+pub static INDEX: RouteSpec = RouteSpec {
+    name: "index",
+    method: Method::GET,
+    path: "/",
+    aliases: &[],
+    access: Access::Public,
+    summary: "This server's name, version and routes.",
+};
+
+/// The [`INDEX`] route of the server `name` at `version`, which serves `routes`.
+pub fn index_route(
+    name: &'static str,
+    version: &'static str,
+    routes: &'static [&'static RouteSpec],
+) -> impl Filter<Extract = (crate::Response,), Error = Rejection> + Clone {
+    INDEX
+        .filter()
+        .map(move || crate::json(&IndexReply::new(name, version, routes)))
+}
+
 /// The `GET /` body of every server: what it is and every route it serves.
 #[derive(Debug, Serialize)]
 pub struct IndexReply {

@@ -70,8 +70,19 @@ impl NodeContext {
     /// The whole start-up of a node binary: parses the command line, installs the stop-signal
     /// handlers (before any work, so no early signal is lost), then [`NodeContext::start`].
     pub fn launch(name: &'static str) -> Result<Launched, NodeStartError> {
+        Self::launch_with_log_defaults(name, &[])
+    }
+
+    /// Like [`NodeContext::launch`], with per-target log defaults
+    /// ([`crate::logging::init_with_defaults`]), e.g. those of an HTTP server.
+    pub fn launch_with_log_defaults(
+        name: &'static str,
+        log_defaults: &[&str],
+    ) -> Result<Launched, NodeStartError> {
         let args = <NodeArgs as clap::Parser>::parse();
         let stop = crate::shutdown::stop_signal().map_err(NodeStartError::Signals)?;
+        let config = Config::load(args.config_path().as_deref())?;
+        crate::logging::init_with_defaults(&config.log.level, log_defaults);
         let node = Self::start(name, &args)?;
         Ok((node, Box::pin(stop)))
     }

@@ -88,3 +88,25 @@ async fn media_quick_measures_ours_and_the_reference_at_both_sizes() {
         assert!(run["ratio"].is_number(), "{run}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn solana_quick_measures_notice_times_and_transaction_building() {
+    let _serial = serial().await;
+    let results = run_bench(&["solana", "--quick"]);
+    let modes: Vec<&str> = results["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["websocket", "polling"]);
+    for run in results["notices"].as_array().unwrap() {
+        assert_eq!(run["send_to_event"]["count"], 3, "{run}");
+        assert!(
+            run["send_to_event"]["p50_ms"].as_f64().unwrap() > 0.0,
+            "{run}"
+        );
+    }
+    assert!(results["check_in_route"]["count"].as_u64().unwrap() > 0);
+    assert!(results["prepare_alone"]["p50_ms"].as_f64().unwrap() > 0.0);
+}

@@ -21,7 +21,8 @@ const CHANGE_QUEUE: usize = 256;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let (mut node, stop) = NodeContext::launch("solana")?;
+    let (mut node, stop) =
+        NodeContext::launch_with_log_defaults("solana", mm_http::request_log::LOG_DEFAULTS)?;
     let settings = Settings::new(&node.config.solana)?;
     let bind = node.config.solana.bind;
     let publisher = node.bus.message_publisher::<streams::CheckIns>()?;

@@ -368,7 +368,8 @@ mod tests {
                 "encode",
                 "h264",
                 "media",
-                "api"
+                "api",
+                "solana"
             ]
         );
     }

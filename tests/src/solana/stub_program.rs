@@ -85,6 +85,17 @@ impl Assembler {
         self.emit(0, 0, 0, 0, (value >> 32) as u32 as i32);
     }
 
+    /// Moves register `cursor` from the start of an account's record past it, with `scratch`
+    /// for its data length: the header (88 bytes, data length at 80), the data, the realloc
+    /// padding, alignment to 8, the rent epoch.
+    fn skip_account(&mut self, cursor: u8, scratch: u8) {
+        self.emit(op::LDXDW, scratch, cursor, 80, 0);
+        self.emit(op::ADD_REG, cursor, scratch, 0, 0);
+        self.emit(op::ADD_IMM, cursor, 0, 0, 88 + REALLOC_PADDING + 7);
+        self.emit(op::AND_IMM, cursor, 0, 0, -8);
+        self.emit(op::ADD_IMM, cursor, 0, 0, 8);
+    }
+
     fn finish(mut self) -> Vec<u8> {
         for (at, Target::Label(name)) in self.jumps.clone() {
             let target = self
@@ -103,7 +114,6 @@ impl Assembler {
 /// The stub's bytecode. Registers: r1 the serialized input, r2 a cursor over it.
 fn bytecode() -> Vec<u8> {
     let mut a = Assembler::new();
-    let align_after_data = 88 + REALLOC_PADDING + 7;
     // Walk the accounts to the instruction data.
     a.emit(op::LDXDW, 3, 1, 0, 0); // r3 = number of accounts
     a.emit(op::MOV_REG, 2, 1, 0, 0);
@@ -113,11 +123,7 @@ fn bytecode() -> Vec<u8> {
     a.jump(op::JGE_REG, 4, 3, 0, "accounts_done");
     a.emit(op::LDXB, 5, 2, 0, 0); // duplicate marker
     a.jump(op::JNE_IMM, 5, 0, 0xff, "duplicate");
-    a.emit(op::LDXDW, 5, 2, 80, 0); // data length
-    a.emit(op::ADD_REG, 2, 5, 0, 0);
-    a.emit(op::ADD_IMM, 2, 0, 0, align_after_data);
-    a.emit(op::AND_IMM, 2, 0, 0, -8);
-    a.emit(op::ADD_IMM, 2, 0, 0, 8); // rent epoch
+    a.skip_account(2, 5);
     a.jump(op::JA, 0, 0, 0, "next_account");
     a.label("duplicate");
     a.emit(op::ADD_IMM, 2, 0, 0, 8);
@@ -155,13 +161,9 @@ fn bytecode() -> Vec<u8> {
     a.jump(op::JA, 0, 0, 0, "copy");
     // Account 1 starts after account 0; move account 0's lamports there.
     a.label("close");
-    a.emit(op::LDXDW, 3, 1, 88, 0);
     a.emit(op::MOV_REG, 6, 1, 0, 0);
     a.emit(op::ADD_IMM, 6, 0, 0, 8);
-    a.emit(op::ADD_REG, 6, 3, 0, 0);
-    a.emit(op::ADD_IMM, 6, 0, 0, align_after_data);
-    a.emit(op::AND_IMM, 6, 0, 0, -8);
-    a.emit(op::ADD_IMM, 6, 0, 0, 8);
+    a.skip_account(6, 3);
     a.emit(op::LDXDW, 4, 1, 80, 0);
     a.emit(op::LDXDW, 5, 6, 72, 0);
     a.emit(op::ADD_REG, 5, 4, 0, 0);
@@ -198,7 +200,7 @@ pub fn elf() -> Vec<u8> {
     put16(&mut elf, 18, 247); // EM_BPF
     put32(&mut elf, 20, 1); // version
     put64(&mut elf, 24, TEXT_OFFSET as u64); // entry
-    put64(&mut elf, 32, EHDR as u64); // no program headers, right after this header
+    put64(&mut elf, 32, 0); // no program headers
     put64(&mut elf, 40, section_headers as u64);
     put32(&mut elf, 48, 0); // e_flags 0: SBPFv0
     put16(&mut elf, 52, EHDR as u16);

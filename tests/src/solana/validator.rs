@@ -230,7 +230,7 @@ impl TestValidator {
                 .await
                 .expect("blockhash")
                 .blockhash;
-            let message = Message::new(&[instruction.clone()], Some(&payer.pubkey()));
+            let message = Message::new(std::slice::from_ref(&instruction), Some(&payer.pubkey()));
             let transaction = Transaction::new(&[&payer], message, blockhash);
             let wire = base64::engine::general_purpose::STANDARD
                 .encode(bincode::serialize(&transaction).expect("serialize"));

@@ -30,7 +30,7 @@ pub use vision::{DetectionsReply, GestureReply, RecognizeReply, ToggleReply};
 
 /// Every route of port 5002.
 pub static ROUTES: &[&RouteSpec] = &[
-    &index::INDEX,
+    &mm_http::route_table::INDEX,
     &stream::STREAM,
     &stream::STREAM_INFO,
     &health::HEALTH,

@@ -3,20 +3,12 @@
 use super::{with_state, ROUTES};
 use crate::follower::{ChainView, SyncMode};
 use crate::state::SolanaState;
-use mm_http::{json, json_with_status, Access, IndexReply, Response, RouteSpec};
+use mm_http::route_table::index_route;
+use mm_http::{json_with_status, Access, Response, RouteSpec};
 use mm_runtime::clock::unix_ms;
 use serde::Serialize;
 use warp::http::{Method, StatusCode};
 use warp::{Filter, Rejection};
-
-pub(super) static INDEX: RouteSpec = RouteSpec {
-    name: "index",
-    method: Method::GET,
-    path: "/",
-    aliases: &[],
-    access: Access::Public,
-    summary: "This server's name, version and routes.",
-};
 
 pub(super) static HEALTH: RouteSpec = RouteSpec {
     name: "health",
@@ -91,13 +83,11 @@ pub fn chain_status(view: &ChainView) -> (&'static str, Option<String>) {
 pub(super) fn routes(
     state: SolanaState,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    let index = INDEX.filter().map(|| {
-        json(&IndexReply::new(
-            "mmoment-edge Solana node",
-            env!("CARGO_PKG_VERSION"),
-            ROUTES,
-        ))
-    });
+    let index = index_route(
+        "mmoment-edge Solana node",
+        env!("CARGO_PKG_VERSION"),
+        ROUTES,
+    );
     let health = HEALTH
         .filter()
         .and(with_state(state))

@@ -25,7 +25,7 @@ pub use transactions::{
 
 /// Every route of port 5001.
 pub static ROUTES: &[&RouteSpec] = &[
-    &health::INDEX,
+    &mm_http::route_table::INDEX,
     &health::HEALTH,
     &transactions::CHECK_IN,
     &transactions::CHECK_OUT,
