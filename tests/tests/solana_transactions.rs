@@ -28,7 +28,13 @@ async fn post(node: &SolanaNode, path: &str, body: Value) -> (u16, Value) {
 }
 
 /// Builds `route`'s transaction, signs it as the wallet, lands it; its signature.
-async fn land(node: &SolanaNode, f: &ChainFixture, route: &str, body: Value) -> (Signature, Value) {
+async fn land(
+    node: &SolanaNode,
+    rpc: &mm_solana::rpc::RpcClient,
+    f: &ChainFixture,
+    route: &str,
+    body: Value,
+) -> (Signature, Value) {
     let (status, reply) = post(node, &format!("/api/blockchain/transactions/{route}"), body).await;
     assert_eq!(status, 200, "{route}: {reply}");
     let size = reply["size"].as_u64().unwrap();
@@ -43,23 +49,7 @@ async fn land(node: &SolanaNode, f: &ChainFixture, route: &str, body: Value) -> 
         transaction.message.recent_blockhash.to_string(),
         reply["blockhash"].as_str().unwrap()
     );
-    let rpc = mm_solana::rpc::RpcClient::new(
-        mm_solana::rpc::Endpoint::new(&rpc_url(node).await, None).unwrap(),
-        mm_solana::rpc::Commitment::Confirmed,
-        Duration::from_secs(10),
-    );
-    (send_and_confirm(&rpc, &transaction).await, reply)
-}
-
-/// The validator's URL, as the node reports its endpoint.
-async fn rpc_url(node: &SolanaNode) -> String {
-    let health: Value = reqwest::get(node.url("/api/health"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    health["rpc"]["endpoint"].as_str().unwrap().to_owned()
+    (send_and_confirm(rpc, &transaction).await, reply)
 }
 
 async fn confirm(node: &SolanaNode, body: Value) -> (u16, Value) {
@@ -78,6 +68,7 @@ async fn transactions_land_and_only_what_landed_is_confirmed() {
     node.health_where(Duration::from_secs(30), |h| h["status"] == "ok")
         .await;
     let wallet = f.wallet.pubkey().to_string();
+    let rpc = validator.client();
 
     // The camera account, decoded from the chain.
     let camera: Value = reqwest::get(node.url("/api/blockchain/camera"))
@@ -93,7 +84,7 @@ async fn transactions_land_and_only_what_landed_is_confirmed() {
 
     // check_in: lands, is confirmed for this wallet, and for nothing else.
     let body = json!({"wallet_address": wallet, "use_face_recognition": true});
-    let (signature, reply) = land(&node, &f, "check-in", body).await;
+    let (signature, reply) = land(&node, &rpc, &f, "check-in", body).await;
     let session = session_address(&f.program, &f.wallet.pubkey(), &f.camera).0;
     assert_eq!(reply["accounts"]["session"], session.to_string());
     assert_eq!(reply["accounts"]["camera"], f.camera.to_string());
@@ -136,7 +127,7 @@ async fn transactions_land_and_only_what_landed_is_confirmed() {
     let embedding: Vec<u8> = (0..528u32).map(|i| (i * 7 % 251) as u8).collect();
     let encoded = base64::engine::general_purpose::STANDARD.encode(&embedding);
     let body = json!({"wallet_address": wallet, "encrypted_embedding": encoded});
-    let (signature, reply) = land(&node, &f, "enroll-face", body).await;
+    let (signature, reply) = land(&node, &rpc, &f, "enroll-face", body).await;
     let face = face_data_address(&f.program, &f.wallet.pubkey()).0;
     assert_eq!(reply["accounts"]["face_data"], face.to_string());
     let hash = hex::encode(solana_sdk::keccak::hash(&embedding).to_bytes());
@@ -154,10 +145,17 @@ async fn transactions_land_and_only_what_landed_is_confirmed() {
 
     // record_activity and check_out land and confirm too.
     let body = json!({"wallet_address": wallet, "action_type": "photo_capture", "metadata": "p-1"});
-    let (signature, _) = land(&node, &f, "record-activity", body).await;
+    let (signature, _) = land(&node, &rpc, &f, "record-activity", body).await;
     let claim = json!({"signature": signature.to_string(), "wallet_address": wallet, "instruction": "record_activity"});
     assert_eq!(confirm(&node, claim).await.0, 200);
-    let (signature, _) = land(&node, &f, "check-out", json!({"wallet_address": wallet})).await;
+    let (signature, _) = land(
+        &node,
+        &rpc,
+        &f,
+        "check-out",
+        json!({"wallet_address": wallet}),
+    )
+    .await;
     let claim = json!({"signature": signature.to_string(), "wallet_address": wallet, "instruction": "check_out"});
     assert_eq!(confirm(&node, claim).await.0, 200);
 
@@ -171,7 +169,6 @@ async fn transactions_land_and_only_what_landed_is_confirmed() {
         1_000_000 * 1_000_000_000,
     );
     let message = Message::new(&[instruction, too_much], Some(&f.wallet.pubkey()));
-    let rpc = validator.client();
     let blockhash = mm_e2e::solana::chain::blockhash(&rpc).await;
     let failing = Transaction::new(&[&f.wallet], message, blockhash);
     let wire =

@@ -61,28 +61,28 @@ pub fn prepare(
     })
 }
 
-/// The longest embedding whose `enroll_face` transaction fits a packet: the program allows
-/// 1024 bytes, but the transaction around them leaves room for fewer.
-pub fn max_embedding_in_a_packet(network: &crate::program::CameraNetwork) -> usize {
-    let latest = LatestBlockhash {
-        blockhash: solana_sdk::hash::Hash::default(),
-        last_valid_block_height: 0,
-    };
-    let user = Pubkey::new_from_array([1; 32]);
-    // A probe long enough that the data's length prefix already takes its two bytes.
-    let probe = [0; 200];
-    let overhead = prepare(network.enroll_face(&user, &probe), &user, latest)
-        .map_or(PACKET_DATA_SIZE, |prepared| {
-            prepared.wire.len() - probe.len()
-        });
-    PACKET_DATA_SIZE.saturating_sub(overhead)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::program::CameraNetwork;
     use solana_sdk::hash::Hash;
+
+    /// The longest embedding whose `enroll_face` transaction fits a packet: the program allows
+    /// 1024 bytes, but the transaction around them leaves room for fewer.
+    fn max_embedding_in_a_packet(network: &crate::program::CameraNetwork) -> usize {
+        let latest = LatestBlockhash {
+            blockhash: solana_sdk::hash::Hash::default(),
+            last_valid_block_height: 0,
+        };
+        let user = Pubkey::new_from_array([1; 32]);
+        // A probe long enough that the data's length prefix already takes its two bytes.
+        let probe = [0; 200];
+        let overhead = prepare(network.enroll_face(&user, &probe), &user, latest)
+            .map_or(PACKET_DATA_SIZE, |prepared| {
+                prepared.wire.len() - probe.len()
+            });
+        PACKET_DATA_SIZE.saturating_sub(overhead)
+    }
 
     fn latest() -> LatestBlockhash {
         LatestBlockhash {
