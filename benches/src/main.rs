@@ -6,6 +6,7 @@ mod latency;
 mod media;
 mod percentiles;
 mod plot;
+mod security;
 mod solana;
 mod transport;
 mod transport_peer;
@@ -87,6 +88,12 @@ enum Command {
     /// The Solana node on a local solana-test-validator: sendTransaction → check-in event
     /// with the websocket and with polling alone, and transaction-building latency.
     Solana {
+        #[command(flatten)]
+        run: RunOptions,
+    },
+    /// Sessions and sealing: sign-in latency over HTTP and in process, AES-256-SIV seal and
+    /// open of one embedding, and the biometric store's seal and open.
+    Security {
         #[command(flatten)]
         run: RunOptions,
     },
@@ -190,6 +197,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Solana { run } => {
             let results = solana::run(run.quick).await?;
             println!("{}", solana::markdown(&results));
+            write_json(run.json, &results)
+        }
+        Command::Security { run } => {
+            let results = security::run(run.quick).await?;
+            println!("{}", security::markdown(&results));
             write_json(run.json, &results)
         }
         Command::TransportPeer {

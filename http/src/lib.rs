@@ -8,12 +8,16 @@
 //! - [`request_log`]: a request id on every request, in every log line and in the
 //!   `x-request-id` reply header.
 //! - [`route_table`]: each route declared once, with who may call it.
+//! - [`origin_guard`]: CORS and the `Host` check.
+//! - [`server`]: an internal node's server beside its bus loop.
 
 pub mod json_body;
+pub mod origin_guard;
 pub mod rejection;
 pub mod reply;
 pub mod request_log;
 pub mod route_table;
+pub mod server;
 
 pub use reply::{json, json_with_status, reply_or_error, respond, ApiError, ErrorBody, Response};
 pub use route_table::{Access, IndexReply, RouteSpec};

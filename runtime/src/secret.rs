@@ -108,6 +108,26 @@ fn load_secret_from(
     Ok(Some(Secret(value.to_owned())))
 }
 
+/// Creates `path` (and its folder) readable and writable by its owner only (0600), when it
+/// does not exist yet; an existing file is left as it is. For databases that hold keys or
+/// session hashes, before the database library opens them with the default mode.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,6 +169,8 @@ pub struct MediaRequest {
     pub action: u32,
     /// For [`MediaAction::StartRecording`]: its duration (ms); 0 for the configured maximum.
     pub duration_ms: u64,
+    /// For a photo or a recording: the wallet of the session that asked, whose file it is.
+    pub wallet: crate::IdentityId,
 }
 
 /// The media node's answer.

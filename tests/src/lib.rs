@@ -6,6 +6,7 @@ mod mjpeg;
 mod pipeline;
 pub mod solana;
 pub mod vision;
+pub mod wallet;
 
 pub use mjpeg::{MjpegReader, Part};
 pub use mm_runtime::clock::monotonic_ns;

@@ -73,6 +73,7 @@ impl PipelineBuilder {
         std::fs::write(&config_path, &self.config).expect("write config");
         let mut pipeline = Pipeline {
             supervisor: None,
+            owner_token: tokio::sync::OnceCell::new(),
             camera,
             port,
             config_path,
@@ -95,6 +96,7 @@ impl PipelineBuilder {
 /// A running supervisor with its nodes. Dropping it stops everything.
 pub struct Pipeline {
     supervisor: Option<Child>,
+    owner_token: tokio::sync::OnceCell<String>,
     camera: String,
     port: u16,
     config_path: PathBuf,
@@ -156,6 +158,11 @@ impl Pipeline {
             .env("MM_INFERENCE_MODEL_DIR", model_dir())
             .env("MM_RECORDING_DIR", self.videos_dir())
             .env("MM_PHOTOS_DIR", self.photos_dir())
+            .env("MM_ACCESS_DATABASE", self._dir.path().join("api.sqlite"))
+            .env(
+                "MM_ACCESS_OWNER_WALLET",
+                crate::wallet::TestWallet::owner().address(),
+            )
             .env("RUST_LOG", "warn")
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
@@ -167,6 +174,34 @@ impl Pipeline {
             let _ = supervisor.kill();
             let _ = supervisor.wait();
         }
+    }
+
+    /// A session token of the camera's owner ([`crate::wallet::TestWallet::owner`]), signed
+    /// in once per pipeline (again after [`Self::forget_owner_session`]).
+    pub async fn owner_token(&self) -> String {
+        self.owner_token
+            .get_or_init(|| async { crate::wallet::TestWallet::owner().sign_in(self).await })
+            .await
+            .clone()
+    }
+
+    /// An HTTP client that sends the owner's session token with every request.
+    pub async fn owner_client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = format!("Bearer {}", self.owner_token().await);
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            reqwest::header::HeaderValue::from_str(&value).expect("token header"),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("HTTP client")
+    }
+
+    /// Forgets the owner's session token (after a restart that ends it).
+    pub fn forget_owner_session(&mut self) {
+        self.owner_token = tokio::sync::OnceCell::new();
     }
 
     /// `http://127.0.0.1:<port>` of the API.
@@ -364,6 +399,7 @@ pub fn bin_dir() -> PathBuf {
         "mm-media",
         "mm-api",
         "mm-solana",
+        "mm-biometric",
     ] {
         assert!(
             dir.join(binary).is_file(),

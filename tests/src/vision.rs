@@ -7,17 +7,41 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// GET `path` of the pipeline's API: status code and JSON body (null when not JSON).
+/// GET `path` of the pipeline's API as the camera's owner: status code and JSON body (null
+/// when not JSON).
 pub async fn get_json(pipeline: &Pipeline, path: &str) -> (u16, Value) {
-    let response = reqwest::get(pipeline.url(path)).await.expect("request");
+    let token = pipeline.owner_token().await;
+    get_json_as(pipeline, &token, path).await
+}
+
+/// GET `path` with the session `token`.
+pub async fn get_json_as(pipeline: &Pipeline, token: &str, path: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(pipeline.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
     let code = response.status().as_u16();
     (code, response.json().await.unwrap_or_default())
 }
 
-/// POST `body` to `path`: status code and JSON body.
+/// POST `body` to `path` as the camera's owner: status code and JSON body.
 pub async fn post_json(pipeline: &Pipeline, path: &str, body: &str) -> (u16, Value) {
+    let token = pipeline.owner_token().await;
+    post_json_as(pipeline, &token, path, body).await
+}
+
+/// POST `body` to `path` with the session `token`.
+pub async fn post_json_as(
+    pipeline: &Pipeline,
+    token: &str,
+    path: &str,
+    body: &str,
+) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(pipeline.url(path))
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body.to_owned())
         .send()

@@ -1,20 +1,44 @@
 //! Every route of port 5002, walked from the API's own route table: each answers on its path
-//! and its aliases, says who may call it, answers JSON errors for a wrong method or a body that
-//! is not declared JSON, and names its request in the reply and in the log.
+//! and its aliases, says who may call it and means it (401 without a session, 403 with the
+//! session of a wallet it does not serve), answers JSON errors for a wrong method or a body
+//! that is not declared JSON, and names its request in the reply and in the log.
 
 use mm_api::routes::ROUTES;
+use mm_e2e::wallet::TestWallet;
 use mm_e2e::{serial, Pipeline};
+use mm_http::Access;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
 
 fn request(client: &reqwest::Client, method: &str, url: &str) -> reqwest::RequestBuilder {
+    with_body(client, method, url, "{}")
+}
+
+/// `method` on `url`, with `body` as JSON when it is a POST.
+fn with_body(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    body: &str,
+) -> reqwest::RequestBuilder {
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let request = client.request(method.clone(), url);
     if method == Method::POST {
-        request.header(CONTENT_TYPE, "application/json").body("{}")
+        request
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_owned())
     } else {
         request
+    }
+}
+
+/// A file name of the right form for a route's `{name}`.
+fn file_name(path: &str) -> &'static str {
+    if path.contains("photos") {
+        "photo-20000101-000000-000.jpg"
+    } else {
+        "rec-20000101-000000-000.mp4"
     }
 }
 
@@ -39,7 +63,8 @@ async fn every_route_answers_on_every_path_with_json_and_a_request_id() {
         .keep_logs()
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(20)).await;
-    let client = reqwest::Client::new();
+    let anonymous = reqwest::Client::new();
+    let client = pipeline.owner_client().await;
 
     let index = json_of(client.get(pipeline.url("/")).send().await.unwrap()).await;
     let listed = index["routes"].as_array().unwrap();
@@ -57,18 +82,35 @@ async fn every_route_answers_on_every_path_with_json_and_a_request_id() {
         let method = route.method.as_str();
         for path in std::iter::once(&route.path).chain(route.aliases) {
             // A named file route gets a name of the right form that names no file.
-            let path = &path.replace(
-                "{name}",
-                if path.contains("photos") {
-                    "photo-20000101-000000-000.jpg"
-                } else {
-                    "rec-20000101-000000-000.mp4"
-                },
-            );
-            let response = request(&client, method, &pipeline.url(path))
-                .send()
-                .await
-                .unwrap();
+            let path = &path.replace("{name}", file_name(path));
+            if route.access != Access::Public {
+                let stranger = request(&anonymous, method, &pipeline.url(path))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    stranger.status(),
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path}"
+                );
+                if method != "HEAD" {
+                    assert!(json_of(stranger).await["error"].is_string());
+                }
+            }
+            // Disconnecting would end the walk's own session: a throwaway one ends instead.
+            let response = if route.name == "session_disconnect" {
+                let throwaway = TestWallet::from_seed(70).sign_in(&pipeline).await;
+                request(&anonymous, method, &pipeline.url(path))
+                    .bearer_auth(throwaway)
+                    .send()
+                    .await
+                    .unwrap()
+            } else {
+                request(&client, method, &pipeline.url(path))
+                    .send()
+                    .await
+                    .unwrap()
+            };
             let status = response.status();
             assert!(
                 response.headers().contains_key("x-request-id"),
@@ -126,7 +168,7 @@ async fn every_route_answers_on_every_path_with_json_and_a_request_id() {
             assert_eq!(json_of(wrong).await["error"], "method not allowed");
 
             if method == "POST" {
-                let form = client
+                let form = anonymous
                     .post(pipeline.url(path))
                     .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .body("enabled=true")
@@ -166,4 +208,124 @@ async fn every_route_answers_on_every_path_with_json_and_a_request_id() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Writes a file named `name` (photo or video) owned by `wallet`, with its sidecar.
+fn owned_file(pipeline: &Pipeline, name: &str, wallet: &str) {
+    let dir = if name.starts_with("photo") {
+        pipeline.photos_dir()
+    } else {
+        pipeline.videos_dir()
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), b"not really media").unwrap();
+    let stem = name.rsplit_once('.').unwrap().0;
+    let sidecar = serde_json::json!({ "name": name, "wallet": wallet });
+    std::fs::write(dir.join(format!("{stem}.json")), sidecar.to_string()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_route_serves_a_wallet_it_is_not_for() {
+    let _serial = serial().await;
+    let pipeline = Pipeline::builder("routes-access")
+        .config("[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 10")
+        .start();
+    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    let (alice, bob) = (TestWallet::from_seed(61), TestWallet::from_seed(62));
+    let mut alice_token = alice.sign_in(&pipeline).await;
+    let mut bob_token = bob.sign_in(&pipeline).await;
+    let mut owner_token = pipeline.owner_token().await;
+    let client = reqwest::Client::new();
+    let send = |token: &str, method: &str, path: &str, body: &str| {
+        with_body(&client, method, &pipeline.url(path), body)
+            .bearer_auth(token)
+            .send()
+    };
+    let not_refused =
+        |status: StatusCode| status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN;
+
+    for route in ROUTES {
+        let method = route.method.as_str();
+        let path = route.path.replace("{name}", file_name(route.path));
+        // Bob's file, made afresh for each route (a delete may have taken it).
+        owned_file(&pipeline, file_name(route.path), &bob.address());
+        // A body naming another wallet than the session's.
+        if method == "POST" && route.access != Access::Public {
+            let body = format!(r#"{{"wallet_address": "{}"}}"#, bob.address());
+            let claimed = send(&alice_token, method, &path, &body).await.unwrap();
+            assert_eq!(claimed.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        }
+        let as_alice = send(&alice_token, method, &path, "{}")
+            .await
+            .unwrap()
+            .status();
+        let as_owner = send(&owner_token, method, &path, "{}")
+            .await
+            .unwrap()
+            .status();
+        let garbage = send(&"0".repeat(64), method, &path, "{}")
+            .await
+            .unwrap()
+            .status();
+        match route.access {
+            Access::Public => {
+                assert!(not_refused(as_alice), "{method} {path}: {as_alice}");
+                continue;
+            }
+            Access::Owner => {
+                assert_eq!(as_alice, StatusCode::FORBIDDEN, "{method} {path}");
+                assert!(not_refused(as_owner), "{method} {path}: {as_owner}");
+            }
+            Access::Session if route.takes_name() => {
+                // Bob's file: Alice may not touch it, Bob and the owner may.
+                assert_eq!(as_alice, StatusCode::FORBIDDEN, "{method} {path}");
+                assert!(not_refused(as_owner), "{method} {path}: {as_owner}");
+                owned_file(&pipeline, file_name(route.path), &bob.address());
+                let as_bob = send(&bob_token, method, &path, "{}")
+                    .await
+                    .unwrap()
+                    .status();
+                assert!(not_refused(as_bob), "{method} {path}: {as_bob}");
+            }
+            Access::Session => {
+                assert!(not_refused(as_alice), "{method} {path}: {as_alice}");
+                assert!(not_refused(as_owner), "{method} {path}: {as_owner}");
+            }
+        }
+        assert_eq!(garbage, StatusCode::UNAUTHORIZED, "{method} {path}");
+        if route.name == "session_disconnect" {
+            alice_token = alice.sign_in(&pipeline).await;
+            bob_token = bob.sign_in(&pipeline).await;
+            owner_token = TestWallet::owner().sign_in(&pipeline).await;
+        }
+    }
+
+    // Lists hold the caller's own files; the owner's hold everyone's.
+    owned_file(&pipeline, "photo-20000101-000000-000.jpg", &bob.address());
+    let listed = |token: String| {
+        let request = client.get(pipeline.url("/api/photos")).bearer_auth(token);
+        async move {
+            let body: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            body["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(listed(alice_token.clone()).await, 0);
+    assert_eq!(listed(bob_token.clone()).await, 1);
+    assert_eq!(listed(owner_token.clone()).await, 1);
+
+    // The reference system's clients put the session in the body; that still works.
+    let legacy = format!(
+        r#"{{"session_id": "{alice_token}", "wallet_address": "{}", "enabled": true}}"#,
+        alice.address()
+    );
+    let response = client
+        .post(pipeline.url("/api/visualization/gesture"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(legacy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["wallet_address"], alice.address());
 }

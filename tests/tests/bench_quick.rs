@@ -110,3 +110,20 @@ async fn solana_quick_measures_notice_times_and_transaction_building() {
     assert!(results["check_in_route"]["count"].as_u64().unwrap() > 0);
     assert!(results["prepare_alone"]["p50_ms"].as_f64().unwrap() > 0.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_quick_measures_sign_in_and_sealing() {
+    let _serial = serial().await;
+    let results = run_bench(&["security", "--quick"]);
+    for key in [
+        "connect_http",
+        "sign_in_http",
+        "connect_in_process",
+        "seal_store",
+        "open_store",
+    ] {
+        assert_eq!(results[key]["count"], 10, "{key}: {results}");
+    }
+    assert_eq!(results["seal_crypto"]["count"], 100, "{results}");
+    assert!(results["open_crypto"]["p50_ms"].as_f64().unwrap() > 0.0);
+}

@@ -82,7 +82,7 @@ async fn a_timed_recording_lasts_its_duration_and_serves_exact_ranges() {
 
     // Byte ranges, HEAD and ETags of the file itself.
     let bytes = std::fs::read(&path).unwrap();
-    let client = reqwest::Client::new();
+    let client = pipeline.owner_client().await;
     let url = pipeline.url(&format!("/api/videos/{name}"));
     let whole = client.get(&url).send().await.unwrap();
     assert_eq!(whole.status(), StatusCode::OK);

@@ -131,8 +131,10 @@ async fn status_routes_report_true_values_and_unknown_routes_are_json_404() {
             "{body}"
         );
     }
+    let token = pipeline.owner_token().await;
     let accepted = client
         .post(&toggle)
+        .bearer_auth(&token)
         .header("content-type", "application/json; charset=utf-8")
         .body(r#"{"enabled": false}"#)
         .send()
@@ -142,6 +144,7 @@ async fn status_routes_report_true_values_and_unknown_routes_are_json_404() {
     // An empty body (old clients) means the defaults.
     let empty = client
         .post(&toggle)
+        .bearer_auth(&token)
         .header("content-length", "0")
         .send()
         .await

@@ -4,8 +4,9 @@
 
 use mm_bus::Bus;
 use mm_e2e::vision::{
-    detect_reports, detections_where, face_box, left_edge_has_color, numbers, post_json,
+    detect_reports, detections_where, face_box, left_edge_has_color, numbers, post_json_as,
 };
+use mm_e2e::wallet::TestWallet;
 use mm_e2e::{bin_dir, media, monotonic_ns, serial, MjpegReader, Pipeline};
 use mm_shm_schema::{
     streams, BestFaceRequest, BestFaceStatus, CameraId, GalleryUpdate, Stream, EMBEDDING_LEN,
@@ -32,23 +33,29 @@ fn recognised_as<'a>(body: &'a Value, identity: &str) -> Option<&'a Value> {
         .find(|face| face["identity"] == identity)
 }
 
-/// `recognize` asked about the enrolled wallet.
-const ASK_ABOUT_OBAMA: &str = r#"{"wallet_address": "obama-wallet"}"#;
+/// `recognize` asked by the enrolled wallet's session: is that wallet in view?
+const ASK_ABOUT_OBAMA: &str = "{}";
+
+/// The wallet enrolled as Obama.
+fn obama() -> TestWallet {
+    TestWallet::from_seed(11)
+}
 
 /// The enrolled wallet turns face visualisation (its own name label) on or off.
-async fn set_obama_labels(pipeline: &Pipeline, enabled: bool) {
-    let body = format!(r#"{{"enabled": {enabled}, "wallet_address": "obama-wallet"}}"#);
-    let (code, _) = post_json(pipeline, "/api/visualization/face", &body).await;
+async fn set_obama_labels(pipeline: &Pipeline, token: &str, enabled: bool) {
+    let body = format!(r#"{{"enabled": {enabled}}}"#);
+    let (code, _) = post_json_as(pipeline, token, "/api/visualization/face", &body).await;
     assert_eq!(code, 200);
 }
 
 /// For `span`, while a face is in view, `recognize` asked about the enrolled wallet neither
 /// says it is there nor counts or names any recognised face.
-async fn assert_presence_not_told(pipeline: &Pipeline, span: Duration) {
+async fn assert_presence_not_told(pipeline: &Pipeline, token: &str, span: Duration) {
     let started = Instant::now();
     let mut answers = 0;
     while started.elapsed() < span {
-        let (code, body) = post_json(pipeline, "/api/face/recognize", ASK_ABOUT_OBAMA).await;
+        let (code, body) =
+            post_json_as(pipeline, token, "/api/face/recognize", ASK_ABOUT_OBAMA).await;
         assert_eq!(code, 200);
         if body["detected_faces"].as_u64().unwrap_or(0) > 0 {
             answers += 1;
@@ -82,6 +89,8 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     })
     .await;
 
+    let obama_wallet = obama().address();
+    let obama_token = obama().sign_in(&pipeline).await;
     let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
     // Enrollment's request: the best face of the current frame, with its embedding.
     let best_face = bus.request_client::<streams::BestFace>().unwrap();
@@ -113,7 +122,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     let gallery = bus.message_publisher::<streams::Gallery>().unwrap();
     gallery
         .publish(&GalleryUpdate::upsert(
-            "obama-wallet",
+            &obama_wallet,
             "Obama",
             enrollment_embedding(),
         ))
@@ -121,22 +130,28 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
 
     // In view and enrolled, but the owner has not allowed labels: nobody learns that the
     // face is recognised, not even by asking about that wallet.
-    assert_presence_not_told(&pipeline, Duration::from_secs(4)).await;
+    assert_presence_not_told(&pipeline, &obama_token, Duration::from_secs(4)).await;
 
     // The owner turns face visualisation on: the name appears, with its distance.
     let labels_on_ns = monotonic_ns();
-    set_obama_labels(&pipeline, true).await;
+    set_obama_labels(&pipeline, &obama_token, true).await;
     let body = detections_where(&pipeline, Duration::from_secs(15), |b| {
-        recognised_as(b, "obama-wallet").is_some()
+        recognised_as(b, &obama_wallet).is_some()
     })
     .await;
-    let face = recognised_as(&body, "obama-wallet").unwrap();
+    let face = recognised_as(&body, &obama_wallet).unwrap();
     assert_eq!(face["display_name"], "Obama");
     let distance = face["distance"].as_f64().unwrap();
     assert!(distance < 0.6, "distance {distance}");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let (_, body) = post_json(&pipeline, "/api/face/recognize", ASK_ABOUT_OBAMA).await;
+        let (_, body) = post_json_as(
+            &pipeline,
+            &obama_token,
+            "/api/face/recognize",
+            ASK_ABOUT_OBAMA,
+        )
+        .await;
         if body["wallet_recognized"] == true {
             assert_eq!(body["recognized_faces"], 1, "{body}");
             break;
@@ -159,7 +174,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
         if body["sequence"].as_u64() != Some(part.sequence()) {
             continue;
         }
-        if let Some(face) = recognised_as(&body, "obama-wallet") {
+        if let Some(face) = recognised_as(&body, &obama_wallet) {
             assert!(
                 left_edge_has_color(&part, &face_box(face), [0, 200, 0]),
                 "frame {} does not show the green box",
@@ -170,16 +185,16 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     }
 
     // Labels off again: recognised still, but no longer told.
-    set_obama_labels(&pipeline, false).await;
-    assert_presence_not_told(&pipeline, Duration::from_secs(3)).await;
+    set_obama_labels(&pipeline, &obama_token, false).await;
+    assert_presence_not_told(&pipeline, &obama_token, Duration::from_secs(3)).await;
 
     // Removing the identity from the gallery ends the recognition.
     gallery
-        .publish(&GalleryUpdate::remove("obama-wallet"))
+        .publish(&GalleryUpdate::remove(&obama_wallet))
         .unwrap();
     detections_where(&pipeline, Duration::from_secs(15), |b| {
         b["faces"].as_array().is_some_and(|f| !f.is_empty())
-            && recognised_as(b, "obama-wallet").is_none()
+            && recognised_as(b, &obama_wallet).is_none()
     })
     .await;
 }

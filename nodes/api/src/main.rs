@@ -2,12 +2,13 @@
 
 use anyhow::Context;
 use mm_api::bus_thread::VisionChannels;
+use mm_api::session::Sessions;
 use mm_api::state::AppState;
 use mm_api::stats::FrameStats;
 use mm_api::viewers::FrameBroadcast;
 use mm_api::visualization::Visualization;
 use mm_api::{bus_thread, routes};
-use mm_runtime::clock::monotonic_ns;
+use mm_runtime::clock::{monotonic_ns, unix_ms};
 use mm_runtime::{shutdown, Config, NodeArgs};
 use std::sync::{Arc, Mutex};
 
@@ -42,8 +43,11 @@ fn main() -> anyhow::Result<()> {
             bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision).await?;
         let bus_ended = bus.ended();
         let media = mm_api::media_client::MediaControl::spawn(&config)?;
+        let sessions = Sessions::open(&config.access, &config.camera_id, unix_ms())
+            .context("opening the session database")?;
         let state = AppState {
             media,
+            sessions: Arc::new(sessions),
             detections,
             visualization: Arc::new(Mutex::new(visualization)),
             policy: Arc::new(policy),

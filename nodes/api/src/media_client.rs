@@ -67,17 +67,20 @@ impl MediaControl {
         Ok(Self { queue })
     }
 
-    /// Asks for `action` (`duration_ms` for a recording) and returns the answer; the media
+    /// Asks for `action` (`duration_ms` for a recording; `wallet`, whose photo or recording it
+    /// is, `""` for none) and returns the answer; the media
     /// node's refusals become the JSON errors of their HTTP status (409 conflict, 400
     /// refused, 503 unavailable, 500 failed).
     pub async fn ask(
         &self,
         action: MediaAction,
         duration_ms: u64,
+        wallet: &str,
     ) -> Result<MediaResponse, ApiError> {
         let request = MediaRequest {
             action: action as u32,
             duration_ms,
+            wallet: mm_shm_schema::IdentityId::new(wallet),
         };
         let (reply, answer) = oneshot::channel();
         self.queue

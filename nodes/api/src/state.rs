@@ -3,6 +3,7 @@
 use crate::bus_thread::StatusView;
 use crate::detections::LatestDetections;
 use crate::media_client::MediaControl;
+use crate::session::Sessions;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
 use crate::visualization::Visualization;
@@ -31,4 +32,6 @@ pub struct AppState {
     pub policy: Arc<tokio::sync::watch::Sender<OverlayPolicy>>,
     /// Asks the media node for recordings, the RTMP stream and photos.
     pub media: MediaControl,
+    /// Sign-in challenges and sessions.
+    pub sessions: Arc<Sessions>,
 }

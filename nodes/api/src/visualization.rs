@@ -1,9 +1,7 @@
 //! Who wants what drawn on the stream, and the overlay policy that follows from it.
 //!
-//! Sessions do not exist yet (they come with wallet-signature sessions). Until then each
-//! setting belongs to one API client: the `wallet_address` in the request body when there is
-//! one (that identity's own name label), else the client's network address. Once sessions
-//! exist, the same settings move to the session and need its token.
+//! Each setting belongs to the wallet of the session that set it: turning faces on lets that
+//! wallet's own name be drawn, never anyone else's.
 
 use mm_shm_schema::{IdentityId, OverlayPolicy, MAX_LABELLED_IDENTITIES};
 use std::collections::BTreeMap;
@@ -18,17 +16,12 @@ pub struct ClientVisualization {
     pub gestures: bool,
 }
 
-/// Who a setting belongs to.
+/// Who a setting belongs to: the wallet of a session.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ClientKey {
-    /// An identity (wallet address): turning faces on lets its own name be drawn.
-    Identity(String),
-    /// An anonymous client, by network address.
-    Address(String),
-}
+pub struct ClientKey(pub String);
 
-/// Most clients whose settings are kept: without sessions anyone can add one, so the map is
-/// bounded; the least recently changed setting makes room for a new client.
+/// Most wallets whose settings are kept; the least recently changed setting makes room for a
+/// new one.
 pub const MAX_CLIENTS: usize = 256;
 /// A setting nobody changed for this long is forgotten.
 pub const SETTING_LIFETIME: Duration = Duration::from_secs(3600);
@@ -103,10 +96,11 @@ impl Visualization {
             gestures: u8::from(self.clients.values().any(|(c, _)| c.gestures)),
             ..OverlayPolicy::default()
         };
-        let labelled = self.clients.iter().filter_map(|(key, settings)| match key {
-            ClientKey::Identity(identity) if settings.0.faces => Some(identity),
-            _ => None,
-        });
+        let labelled = self
+            .clients
+            .iter()
+            .filter(|(_, (settings, _))| settings.faces)
+            .map(|(ClientKey(wallet), _)| wallet);
         for (slot, identity) in policy.labelled.iter_mut().zip(labelled) {
             *slot = IdentityId::new(identity);
             policy.labelled_count += 1;
@@ -123,7 +117,7 @@ mod tests {
     #[test]
     fn only_identities_that_opt_in_are_labelled() {
         let mut visualization = Visualization::default();
-        let alice = ClientKey::Identity("alice".into());
+        let alice = ClientKey("alice".into());
         let policy = visualization.set(alice.clone(), |c| c.faces = true);
         assert!(policy.may_label("alice"));
         assert!(!policy.may_label("bob"));
@@ -135,7 +129,7 @@ mod tests {
     #[test]
     fn gestures_are_drawn_while_any_client_wants_them() {
         let mut visualization = Visualization::default();
-        let viewer = ClientKey::Address("10.0.0.2".into());
+        let viewer = ClientKey("10.0.0.2".into());
         assert_eq!(
             visualization
                 .set(viewer.clone(), |c| c.gestures = true)
@@ -156,26 +150,16 @@ mod tests {
             let at = start + Duration::from_millis(i as u64);
             visualization.set_at(
                 at,
-                ClientKey::Address(format!("10.0.{}.{}", i / 256, i % 256)),
+                ClientKey(format!("10.0.{}.{}", i / 256, i % 256)),
                 |c| c.gestures = true,
             );
         }
         assert_eq!(visualization.len(), MAX_CLIENTS);
         // The oldest made room; the newest is kept.
-        assert!(
-            !visualization
-                .of(&ClientKey::Address("10.0.0.0".into()))
-                .gestures
-        );
-        assert!(
-            visualization
-                .of(&ClientKey::Address("10.0.1.9".into()))
-                .gestures
-        );
+        assert!(!visualization.of(&ClientKey("10.0.0.0".into())).gestures);
+        assert!(visualization.of(&ClientKey("10.0.1.9".into())).gestures);
         let later = start + SETTING_LIFETIME + Duration::from_secs(1);
-        let policy = visualization.set_at(later, ClientKey::Identity("alice".into()), |c| {
-            c.faces = true
-        });
+        let policy = visualization.set_at(later, ClientKey("alice".into()), |c| c.faces = true);
         assert_eq!(visualization.len(), 1);
         assert_eq!(policy.gestures, 0);
         assert!(policy.may_label("alice"));

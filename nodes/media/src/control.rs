@@ -126,13 +126,15 @@ impl MediaWork {
         let (outcome, message) = match MediaAction::try_from(request.action) {
             Err(unknown) => (MediaOutcome::Refused, unknown.to_string()),
             Ok(MediaAction::Status) => (MediaOutcome::Done, String::new()),
-            Ok(MediaAction::StartRecording) => match self.start_recording(request.duration_ms) {
-                Ok(started) => {
-                    name = started;
-                    (MediaOutcome::Done, String::new())
+            Ok(MediaAction::StartRecording) => {
+                match self.start_recording(request.duration_ms, request.wallet.as_str()) {
+                    Ok(started) => {
+                        name = started;
+                        (MediaOutcome::Done, String::new())
+                    }
+                    Err(refusal) => refusal,
                 }
-                Err(refusal) => refusal,
-            },
+            }
             Ok(MediaAction::StopRecording) => self.stop_recording(),
             Ok(MediaAction::StartStream) => self.start_stream(),
             Ok(MediaAction::StopStream) => self.stop_stream(),
@@ -143,6 +145,7 @@ impl MediaWork {
                     node.config.encode.input,
                     self.photo_privacy.as_mut(),
                     &self.camera_id,
+                    request.wallet.as_str(),
                 )
                 .await
                 {
@@ -170,7 +173,11 @@ impl MediaWork {
         }
     }
 
-    fn start_recording(&mut self, duration_ms: u64) -> Result<String, (MediaOutcome, String)> {
+    fn start_recording(
+        &mut self,
+        duration_ms: u64,
+        wallet: &str,
+    ) -> Result<String, (MediaOutcome, String)> {
         self.reap_recording();
         if self.recording.is_some() {
             let running = self.recording_status.get().name;
@@ -212,6 +219,7 @@ impl MediaWork {
             dir: config.dir.clone(),
             name: name.clone(),
             camera_id: self.camera_id.clone(),
+            wallet: (!wallet.is_empty()).then(|| wallet.to_owned()),
             limit,
             max_bytes: config.max_file_mb << 20,
             min_free_bytes: config.min_free_mb << 20,

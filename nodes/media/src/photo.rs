@@ -59,11 +59,12 @@ pub struct PhotoMetadata {
     /// covered it; absent otherwise (a composited photo is as the stream shows it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub faces: Option<&'static str>,
-    /// The wallet of the session that took it (sessions come with their own issue).
+    /// The wallet of the session that took it: the photo is theirs (and the owner's).
     pub wallet: Option<String>,
 }
 
-/// Takes a photo into `config.dir`; returns its name. A camera whose encode reads raw frames
+/// Takes a photo for `wallet` (`""`: nobody's but the owner's) into `config.dir`; returns its
+/// name. A camera whose encode reads raw frames
 /// has no overlay to composite them: its photos are of the raw frames (config refuses raw
 /// encoding while blurring). A raw photo is pixelated by `privacy` when given: the node
 /// gives it while `privacy.blur_unknown_faces` is on.
@@ -73,6 +74,7 @@ pub async fn take(
     encode_input: EncodeInput,
     privacy: Option<&mut PhotoPrivacy>,
     camera_id: &str,
+    wallet: &str,
 ) -> Result<String, PhotoError> {
     let source = match encode_input {
         EncodeInput::Raw => PhotoSource::Raw,
@@ -118,7 +120,7 @@ pub async fn take(
         height: header.height,
         source: source.name(),
         faces,
-        wallet: None,
+        wallet: (!wallet.is_empty()).then(|| wallet.to_owned()),
     };
     let json = serde_json::to_vec(&metadata).map_err(std::io::Error::other)?;
     let file = with_comment(jpeg, &json);

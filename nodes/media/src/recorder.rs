@@ -25,6 +25,8 @@ pub struct RecordingJob {
     pub name: String,
     /// Camera id, for the sidecar.
     pub camera_id: String,
+    /// The wallet whose recording it is, for the sidecar.
+    pub wallet: Option<String>,
     /// It ends by itself after this much media time.
     pub limit: Duration,
     /// It ends by itself at this size.
@@ -39,13 +41,16 @@ pub struct RecordingJob {
     pub status: SharedState<RecordingStatus>,
 }
 
-/// The JSON sidecar of a recording.
+/// The JSON sidecar of a recording: written when it starts (so that whose it is survives a
+/// crash) and again when it ends.
 #[derive(Debug, Serialize)]
 struct RecordingSidecar<'a> {
     name: &'a str,
     camera_id: &'a str,
+    wallet: Option<&'a str>,
     started_at: String,
-    duration_s: f64,
+    /// Null while it runs (and after a crash).
+    duration_s: Option<f64>,
     bytes: u64,
     width: u32,
     height: u32,
@@ -86,6 +91,19 @@ impl RecordingJob {
 
     fn run(self, units: Receiver<Arc<Unit>>) {
         let path = self.dir.join(&self.name);
+        self.write_sidecar(&RecordingSidecar {
+            name: &self.name,
+            camera_id: &self.camera_id,
+            wallet: self.wallet.as_deref(),
+            started_at: media_files::rfc3339(self.status.get().started_unix_ms),
+            duration_s: None,
+            bytes: 0,
+            width: 0,
+            height: 0,
+            fps: 0,
+            ended: RecordingState::Recording.name(),
+            detail: "",
+        });
         let Written {
             ending,
             video,
@@ -100,8 +118,9 @@ impl RecordingJob {
         let sidecar = RecordingSidecar {
             name: &self.name,
             camera_id: &self.camera_id,
+            wallet: self.wallet.as_deref(),
             started_at: media_files::rfc3339(self.status.get().started_unix_ms),
-            duration_s: duration_us as f64 / 1e6,
+            duration_s: Some(duration_us as f64 / 1e6),
             bytes,
             width: video.0,
             height: video.1,
@@ -110,13 +129,9 @@ impl RecordingJob {
             detail: &ending.detail,
         };
         if path.exists() {
-            let sidecar_path = self.dir.join(MediaKind::Video.sidecar_name(&self.name));
-            let written = serde_json::to_vec_pretty(&sidecar)
-                .map_err(std::io::Error::other)
-                .and_then(|json| std::fs::write(&sidecar_path, json));
-            if let Err(error) = written {
-                tracing::warn!(error = %ErrorChain(&error), "cannot write the recording's sidecar");
-            }
+            self.write_sidecar(&sidecar);
+        } else {
+            let _ = std::fs::remove_file(self.dir.join(MediaKind::Video.sidecar_name(&self.name)));
         }
         tracing::info!(name = %self.name, ended = ending.state.name(), detail = %ending.detail, duration_s = duration_us as f64 / 1e6, "recording ended");
         self.status.update(|status| {
@@ -129,6 +144,16 @@ impl RecordingJob {
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(error = %ErrorChain(&error), "retention failed"),
+        }
+    }
+
+    fn write_sidecar(&self, sidecar: &RecordingSidecar<'_>) {
+        let sidecar_path = self.dir.join(MediaKind::Video.sidecar_name(&self.name));
+        let written = serde_json::to_vec_pretty(sidecar)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(&sidecar_path, json));
+        if let Err(error) = written {
+            tracing::warn!(error = %ErrorChain(&error), "cannot write the recording's sidecar");
         }
     }
 

@@ -4,7 +4,6 @@
 //! HTTP server and the chain follower run as tasks beside it on the same current-thread
 //! runtime. Their work is I/O; nothing here computes for long.
 
-use anyhow::Context;
 use mm_runtime::status::STATUS_PERIOD;
 use mm_runtime::NodeContext;
 use mm_shm_schema::streams;
@@ -14,7 +13,7 @@ use mm_solana::rpc::RpcClient;
 use mm_solana::settings::Settings;
 use mm_solana::state::SolanaState;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 /// Changes queued between the follower and the bus loop.
 const CHANGE_QUEUE: usize = 256;
@@ -42,19 +41,8 @@ async fn main() -> anyhow::Result<()> {
         camera: settings.camera,
         view: view.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("binding {bind}"))?;
+    let server = mm_http::server::spawn(bind, routes::routes(state)).await?;
     tracing::info!(%bind, endpoint = settings.endpoint.label(), "serving");
-    let (stop_server, server_stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(
-        warp::serve(routes::routes(state))
-            .incoming(listener)
-            .graceful(async move {
-                let _ = server_stopped.await;
-            })
-            .run(),
-    );
     let mut status_tick = tokio::time::interval(STATUS_PERIOD);
     let mut sequence = 0u64;
     tokio::pin!(stop);
@@ -76,8 +64,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     follower.abort();
-    let _ = stop_server.send(());
-    let _ = server.await;
+    server.stop().await;
     node.status.stopping();
     Ok(())
 }

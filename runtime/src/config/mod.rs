@@ -8,7 +8,9 @@
 //! One module per section, each with its defaults, its documentation and its own
 //! `validate()`; this module holds the whole, loading, and the rules that span sections.
 
+mod access;
 mod api;
+mod biometric;
 mod bus;
 mod capture;
 mod encode;
@@ -24,7 +26,9 @@ mod solana;
 mod supervisor;
 mod unset;
 
+pub use access::{host_name, AccessConfig};
 pub use api::ApiConfig;
+pub use biometric::{BiometricConfig, DEVICE_KEY_ENV};
 pub use bus::BusConfig;
 pub use capture::{CaptureConfig, SourceChoice, V4l2FormatChoice};
 pub use encode::{EncodeConfig, EncodeInput};
@@ -55,7 +59,7 @@ pub(crate) const MAX_EDGE: u32 = 3840;
 pub const MAX_DURATION_MS: u64 = 86_400_000;
 
 /// The nodes `supervisor.nodes` may name: each is the binary `mm-<name>`.
-pub const KNOWN_NODES: [&str; 8] = [
+pub const KNOWN_NODES: [&str; 9] = [
     "capture",
     "inference",
     "overlay",
@@ -64,6 +68,7 @@ pub const KNOWN_NODES: [&str; 8] = [
     "media",
     "api",
     "solana",
+    "biometric",
 ];
 
 /// The whole configuration.
@@ -92,8 +97,12 @@ pub struct Config {
     pub photos: PhotosConfig,
     /// The API node.
     pub api: ApiConfig,
+    /// Who may call what on the API: sessions, the owner, CORS, hosts.
+    pub access: AccessConfig,
     /// The Solana node.
     pub solana: SolanaConfig,
+    /// The biometric node.
+    pub biometric: BiometricConfig,
     /// The supervisor.
     pub supervisor: SupervisorConfig,
     /// The shared-memory bus.
@@ -116,7 +125,9 @@ impl Default for Config {
             recording: RecordingConfig::default(),
             photos: PhotosConfig::default(),
             api: ApiConfig::default(),
+            access: AccessConfig::default(),
             solana: SolanaConfig::default(),
+            biometric: BiometricConfig::default(),
             supervisor: SupervisorConfig::default(),
             bus: BusConfig::default(),
             log: LogConfig::default(),
@@ -248,7 +259,9 @@ impl Config {
         self.recording.validate()?;
         self.photos.validate()?;
         self.api.validate()?;
+        self.access.validate()?;
         self.solana.validate()?;
+        self.biometric.validate()?;
         self.supervisor.validate()?;
         self.validate_privacy()?;
         self.validate_shared_memory()
@@ -369,7 +382,8 @@ mod tests {
                 "h264",
                 "media",
                 "api",
-                "solana"
+                "solana",
+                "biometric"
             ]
         );
     }

@@ -56,7 +56,7 @@ impl Default for SolanaConfig {
 
 /// Whether `text` looks like a base58 public key (32 bytes: 32 to 44 characters); the node
 /// decodes it for real when it starts.
-fn is_base58_key(text: &str) -> bool {
+pub(crate) fn is_base58_key(text: &str) -> bool {
     const ALPHABET: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     (32..=44).contains(&text.len()) && text.chars().all(|c| ALPHABET.contains(c))
 }

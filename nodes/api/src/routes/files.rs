@@ -1,8 +1,12 @@
 //! `GET`, `HEAD` and `DELETE` of one photo or recording: byte ranges, ETags, the right content
 //! type. A name must be one the media node could have made (see `media_files`); anything
-//! else, including `..`, `%2e%2e%2f` and symlinks, is 404 JSON and touches nothing.
+//! else, including `..`, `%2e%2e%2f` and symlinks, is 404 JSON and touches nothing. Each
+//! needs a session: a caller reaches its own files (403 for another's), the owner every one.
 
 use super::with_state;
+use crate::auth;
+use crate::ownership::may_access;
+use crate::session::Caller;
 use crate::state::AppState;
 use bytes::Bytes;
 use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
@@ -22,7 +26,7 @@ macro_rules! file_route {
             method: Method::$method,
             path: $path,
             aliases: &[],
-            access: Access::Public,
+            access: Access::Session,
             summary: $summary,
         };
     };
@@ -88,20 +92,24 @@ pub(super) fn routes(
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
     let serve = |spec: &'static RouteSpec, kind: MediaKind, with_body: bool| {
         spec.named_filter()
+            .and(auth::caller(spec, state.clone()))
             .and(warp::header::headers_cloned())
             .and(with_state(state.clone()))
             .then(
-                move |name: String, headers: HeaderMap, state: AppState| async move {
-                    reply_or_error(serve(&state, kind, &name, &headers, with_body).await)
+                move |name: String, caller: Caller, headers: HeaderMap, state: AppState| async move {
+                    reply_or_error(serve(&state, &caller, kind, &name, &headers, with_body).await)
                 },
             )
     };
     let delete = |spec: &'static RouteSpec, kind: MediaKind| {
-        spec.named_filter().and(with_state(state.clone())).then(
-            move |name: String, state: AppState| async move {
-                reply_or_error(delete(&state, kind, &name).await)
-            },
-        )
+        spec.named_filter()
+            .and(auth::caller(spec, state.clone()))
+            .and(with_state(state.clone()))
+            .then(
+                move |name: String, caller: Caller, state: AppState| async move {
+                    reply_or_error(delete(&state, &caller, kind, &name).await)
+                },
+            )
     };
     serve(&PHOTO_GET, MediaKind::Photo, true)
         .or(serve(&PHOTO_HEAD, MediaKind::Photo, false))
@@ -123,9 +131,23 @@ fn folder(state: &AppState, kind: MediaKind) -> &std::path::Path {
     }
 }
 
-fn find(state: &AppState, kind: MediaKind, name: &str) -> Result<MediaFile, ApiError> {
-    media_files::resolve(folder(state, kind), kind, name)
-        .ok_or_else(|| ApiError::not_found(format!("no such file: {}", printable(name))))
+/// The file `name`, if it exists and is `caller`'s to reach.
+fn find(
+    state: &AppState,
+    caller: &Caller,
+    kind: MediaKind,
+    name: &str,
+) -> Result<MediaFile, ApiError> {
+    let dir = folder(state, kind);
+    let file = media_files::resolve(dir, kind, name)
+        .ok_or_else(|| ApiError::not_found(format!("no such file: {}", printable(name))))?;
+    if !may_access(caller, dir, kind, &file.name) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this file belongs to another wallet",
+        ));
+    }
+    Ok(file)
 }
 
 /// `name` as an error message may show it: at most 80 plain characters.
@@ -136,14 +158,19 @@ fn printable(name: &str) -> String {
         .collect()
 }
 
-async fn delete(state: &AppState, kind: MediaKind, name: &str) -> Result<Response, ApiError> {
+async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    kind: MediaKind,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let file = find(state, caller, kind, name)?;
     if kind == MediaKind::Video && recording_now(state, name).await {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "the recording is still being written; stop it first",
         ));
     }
-    let file = find(state, kind, name)?;
     match media_files::remove(folder(state, kind), kind, &file.name) {
         Ok(true) => Ok(json(&DeletedReply {
             success: true,
@@ -162,7 +189,7 @@ async fn delete(state: &AppState, kind: MediaKind, name: &str) -> Result<Respons
 async fn recording_now(state: &AppState, name: &str) -> bool {
     state
         .media
-        .ask(MediaAction::Status, 0)
+        .ask(MediaAction::Status, 0, "")
         .await
         .is_ok_and(|response| {
             let recording = response.state.recording;
@@ -177,12 +204,13 @@ fn etag_of(file: &MediaFile, modified_ns: u128) -> String {
 
 async fn serve(
     state: &AppState,
+    caller: &Caller,
     kind: MediaKind,
     name: &str,
     headers: &HeaderMap,
     with_body: bool,
 ) -> Result<Response, ApiError> {
-    let file = find(state, kind, name)?;
+    let file = find(state, caller, kind, name)?;
     let modified_ns = std::fs::symlink_metadata(&file.path)
         .and_then(|m| m.modified())
         .ok()

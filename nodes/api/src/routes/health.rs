@@ -30,6 +30,8 @@ pub struct HealthReply {
     pub camera: CameraInfo,
     /// The reference system's name for `fps`.
     pub buffer_fps: f64,
+    /// Sessions alive now (a count only: who holds them is nobody else's business).
+    pub active_sessions: usize,
 }
 
 /// The camera as configured.
@@ -74,6 +76,7 @@ async fn health(state: AppState) -> Response {
     };
     let capture = &state.config.capture;
     let reply = HealthReply {
+        active_sessions: state.sessions.active(unix_ms()),
         buffer_fps: report.fps,
         report,
         camera: CameraInfo {

@@ -1,16 +1,20 @@
 //! Media routes: the Livepeer (RTMP) stream, recordings, photos, and the lists of both. The
 //! media node does the work; these routes ask it over `media/control` and read its folders.
-//! Each is public until sessions exist; that issue puts the mutating ones behind a session.
+//! Photos and recordings belong to the wallet whose session made them: it lists, downloads,
+//! deletes and stops its own; the camera's owner reaches all of them and alone runs the RTMP
+//! stream.
 
 use super::with_state;
+use crate::auth;
+use crate::ownership::{may_access, owner_of};
+use crate::session::Caller;
 use crate::state::AppState;
-use mm_http::json_body::{json_body, optional_json};
 use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::media_files::{self, MediaKind};
 use mm_shm_schema::{MediaAction, MediaState, RecordingState, RecordingStatus, StreamingState};
 use serde::{Deserialize, Serialize};
-use warp::http::Method;
+use warp::http::{Method, StatusCode};
 use warp::{Filter, Rejection};
 
 pub(super) static LIVEPEER_START: RouteSpec = RouteSpec {
@@ -18,7 +22,7 @@ pub(super) static LIVEPEER_START: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/stream/livepeer/start",
     aliases: &[],
-    access: Access::Public,
+    access: Access::Owner,
     summary: "Starts the RTMP stream to Livepeer; answers at once with state connecting.",
 };
 
@@ -27,7 +31,7 @@ pub(super) static LIVEPEER_STOP: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/stream/livepeer/stop",
     aliases: &[],
-    access: Access::Public,
+    access: Access::Owner,
     summary: "Stops the RTMP stream.",
 };
 
@@ -45,7 +49,7 @@ pub(super) static CAPTURE: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/capture",
     aliases: &["/capture_moment"],
-    access: Access::Public,
+    access: Access::Session,
     summary: "Takes a photo of the current frame (JPEG, privacy applied).",
 };
 
@@ -54,7 +58,7 @@ pub(super) static RECORD: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/record",
     aliases: &[],
-    access: Access::Public,
+    access: Access::Session,
     summary: "Starts ({\"action\": \"start\", \"duration\": s}) or stops a recording.",
 };
 
@@ -63,7 +67,7 @@ pub(super) static START_RECORDING: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/start_recording",
     aliases: &[],
-    access: Access::Public,
+    access: Access::Session,
     summary: "Legacy: POST /api/record with action start.",
 };
 
@@ -72,7 +76,7 @@ pub(super) static STOP_RECORDING: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/stop_recording",
     aliases: &[],
-    access: Access::Public,
+    access: Access::Session,
     summary: "Legacy: POST /api/record with action stop.",
 };
 
@@ -81,8 +85,8 @@ pub(super) static PHOTOS: RouteSpec = RouteSpec {
     method: Method::GET,
     path: "/api/photos",
     aliases: &[],
-    access: Access::Public,
-    summary: "Photos, newest first (limit, cursor).",
+    access: Access::Session,
+    summary: "The caller's photos (the owner: all), newest first (limit, cursor).",
 };
 
 pub(super) static VIDEOS: RouteSpec = RouteSpec {
@@ -90,8 +94,8 @@ pub(super) static VIDEOS: RouteSpec = RouteSpec {
     method: Method::GET,
     path: "/api/videos",
     aliases: &[],
-    access: Access::Public,
-    summary: "Recordings, newest first (limit, cursor), with their durations.",
+    access: Access::Session,
+    summary: "The caller's recordings (the owner: all), newest first (limit, cursor), with their durations.",
 };
 
 /// Body of `POST /api/record`.
@@ -111,6 +115,11 @@ enum RecordAction {
     Start,
     Stop,
 }
+
+/// A body with nothing but the legacy credentials (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmptyRequest {}
 
 /// Body of `/start_recording` (optional).
 #[derive(Debug, Default, Deserialize)]
@@ -242,65 +251,95 @@ const DEFAULT_PAGE: usize = 50;
 pub(super) fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    let control = |spec: &'static RouteSpec,
-                   action: MediaAction,
-                   reply: fn(&AppState, MediaState) -> Response| {
+    let livepeer = |spec: &'static RouteSpec, action: MediaAction| {
         spec.filter()
-            .and(optional_json::<serde_json::Value>())
+            .and(auth::caller_with_body::<EmptyRequest>(spec, state.clone()))
             .and(with_state(state.clone()))
-            .then(move |_: serde_json::Value, state: AppState| async move {
-                reply_or_error(ask(&state, action, 0).await.map(|s| reply(&state, s)))
-            })
+            .then(
+                move |_: Caller, _: EmptyRequest, state: AppState| async move {
+                    reply_or_error(
+                        ask(&state, action, 0, "")
+                            .await
+                            .map(|s| livepeer_reply(&state, s)),
+                    )
+                },
+            )
     };
-    let start = control(&LIVEPEER_START, MediaAction::StartStream, livepeer_reply);
-    let stop = control(&LIVEPEER_STOP, MediaAction::StopStream, livepeer_reply);
+    let start = livepeer(&LIVEPEER_START, MediaAction::StartStream);
+    let stop = livepeer(&LIVEPEER_STOP, MediaAction::StopStream);
     let status = LIVEPEER_STATUS
         .filter()
         .and(with_state(state.clone()))
         .then(|state: AppState| async move {
             reply_or_error(
-                ask(&state, MediaAction::Status, 0)
+                ask(&state, MediaAction::Status, 0, "")
                     .await
                     .map(|s| livepeer_reply(&state, s)),
             )
         });
     let capture = CAPTURE
         .filter()
-        .and(optional_json::<serde_json::Value>())
-        .and(with_state(state.clone()))
-        .then(|_: serde_json::Value, state: AppState| async move {
-            reply_or_error(capture(&state).await)
-        });
-    let record_route = RECORD
-        .filter()
-        .and(json_body::<RecordRequest>())
-        .and(with_state(state.clone()))
-        .then(|request: RecordRequest, state: AppState| async move {
-            reply_or_error(record(&state, request.action, request.duration).await)
-        });
-    let start_recording = START_RECORDING
-        .filter()
-        .and(optional_json::<StartRecordingRequest>())
+        .and(auth::caller_with_body::<EmptyRequest>(
+            &CAPTURE,
+            state.clone(),
+        ))
         .and(with_state(state.clone()))
         .then(
-            |request: StartRecordingRequest, state: AppState| async move {
-                reply_or_error(record(&state, RecordAction::Start, request.duration).await)
+            |caller: Caller, _: EmptyRequest, state: AppState| async move {
+                reply_or_error(capture(&state, &caller).await)
             },
         );
-    let stop_recording = control(&STOP_RECORDING, MediaAction::StopRecording, record_reply);
+    let record_route = RECORD
+        .filter()
+        .and(auth::caller_with_body::<RecordRequest>(
+            &RECORD,
+            state.clone(),
+        ))
+        .and(with_state(state.clone()))
+        .then(
+            |caller: Caller, request: RecordRequest, state: AppState| async move {
+                reply_or_error(record(&state, &caller, request.action, request.duration).await)
+            },
+        );
+    let start_recording = START_RECORDING
+        .filter()
+        .and(auth::caller_with_body::<StartRecordingRequest>(
+            &START_RECORDING,
+            state.clone(),
+        ))
+        .and(with_state(state.clone()))
+        .then(
+            |caller: Caller, request: StartRecordingRequest, state: AppState| async move {
+                reply_or_error(record(&state, &caller, RecordAction::Start, request.duration).await)
+            },
+        );
+    let stop_recording = STOP_RECORDING
+        .filter()
+        .and(auth::caller_with_body::<EmptyRequest>(
+            &STOP_RECORDING,
+            state.clone(),
+        ))
+        .and(with_state(state.clone()))
+        .then(
+            |caller: Caller, _: EmptyRequest, state: AppState| async move {
+                reply_or_error(record(&state, &caller, RecordAction::Stop, None).await)
+            },
+        );
     let photos = PHOTOS
         .filter()
+        .and(auth::caller(&PHOTOS, state.clone()))
         .and(warp::query::<ListQuery>())
         .and(with_state(state.clone()))
-        .map(|query: ListQuery, state: AppState| {
-            reply_or_error(list(&state, MediaKind::Photo, query))
+        .map(|caller: Caller, query: ListQuery, state: AppState| {
+            reply_or_error(list(&state, &caller, MediaKind::Photo, query))
         });
     let videos = VIDEOS
         .filter()
+        .and(auth::caller(&VIDEOS, state.clone()))
         .and(warp::query::<ListQuery>())
         .and(with_state(state))
-        .map(|query: ListQuery, state: AppState| {
-            reply_or_error(list(&state, MediaKind::Video, query))
+        .map(|caller: Caller, query: ListQuery, state: AppState| {
+            reply_or_error(list(&state, &caller, MediaKind::Video, query))
         });
     start
         .or(stop)
@@ -326,15 +365,32 @@ async fn ask(
     state: &AppState,
     action: MediaAction,
     duration_ms: u64,
+    wallet: &str,
 ) -> Result<MediaState, ApiError> {
-    Ok(state.media.ask(action, duration_ms).await?.state)
+    Ok(state.media.ask(action, duration_ms, wallet).await?.state)
 }
 
+/// Starts a recording for `caller`, or stops the running one if it is `caller`'s (or
+/// `caller` owns the camera).
 async fn record(
     state: &AppState,
+    caller: &Caller,
     action: RecordAction,
     duration_s: Option<f64>,
 ) -> Result<Response, ApiError> {
+    if action == RecordAction::Stop && !caller.owner {
+        let running = ask(state, MediaAction::Status, 0, "").await?.recording;
+        let dir = &state.config.recording.dir;
+        let theirs = running.state == RecordingState::Recording as u32
+            && owner_of(dir, MediaKind::Video, running.name.as_str()).as_deref()
+                != Some(caller.wallet.as_str());
+        if theirs {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "the running recording belongs to another wallet",
+            ));
+        }
+    }
     let action = match action {
         RecordAction::Start => MediaAction::StartRecording,
         RecordAction::Stop => MediaAction::StopRecording,
@@ -350,12 +406,15 @@ async fn record(
             )))
         }
     };
-    let media = ask(state, action, duration_ms).await?;
+    let media = ask(state, action, duration_ms, &caller.wallet).await?;
     Ok(record_reply(state, media))
 }
 
-async fn capture(state: &AppState) -> Result<Response, ApiError> {
-    let response = state.media.ask(MediaAction::TakePhoto, 0).await?;
+async fn capture(state: &AppState, caller: &Caller) -> Result<Response, ApiError> {
+    let response = state
+        .media
+        .ask(MediaAction::TakePhoto, 0, &caller.wallet)
+        .await?;
     let name = response.name.as_str().to_owned();
     let file = media_files::resolve(&state.config.photos.dir, MediaKind::Photo, &name)
         .ok_or_else(|| ApiError::unavailable("the photo was taken but is not in the folder"))?;
@@ -420,7 +479,12 @@ fn record_reply(_state: &AppState, media: MediaState) -> Response {
     })
 }
 
-fn list(state: &AppState, kind: MediaKind, query: ListQuery) -> Result<Response, ApiError> {
+fn list(
+    state: &AppState,
+    caller: &Caller,
+    kind: MediaKind,
+    query: ListQuery,
+) -> Result<Response, ApiError> {
     let (dir, base) = match kind {
         MediaKind::Photo => (&state.config.photos.dir, PHOTOS.path),
         MediaKind::Video => (&state.config.recording.dir, VIDEOS.path),
@@ -448,6 +512,7 @@ fn list(state: &AppState, kind: MediaKind, query: ListQuery) -> Result<Response,
                 .as_ref()
                 .is_none_or(|cursor| file.name < *cursor)
         })
+        .filter(|file| may_access(caller, dir, kind, &file.name))
         .take(limit + 1)
         .map(|file| MediaItem {
             url: format!("{base}/{}", file.name),

@@ -1,4 +1,4 @@
-//! The HTTP routes of port 5002, one module per area; `session` comes next.
+//! The HTTP routes of port 5002, one module per area.
 //!
 //! Every route is a [`RouteSpec`] in [`ROUTES`]: its filter is built from it, the index lists
 //! it, and the tests walk it.
@@ -7,15 +7,18 @@ mod files;
 mod health;
 mod index;
 mod media;
+mod session;
 mod status;
 mod stream;
 mod vision;
 
 use crate::state::AppState;
+use mm_http::origin_guard::{with_origin_guard, OriginGuard};
 use mm_http::rejection::handle_rejection;
 use mm_http::request_log::with_request_log;
 use mm_http::RouteSpec;
 use std::convert::Infallible;
+use std::sync::Arc;
 use warp::{Filter, Reply};
 
 pub use files::DeletedReply;
@@ -24,6 +27,7 @@ pub use media::{
     CaptureReply, LivepeerStatusReply, MediaItem, MediaListReply, RecordReply, RecordingJson,
 };
 pub use mm_http::IndexReply;
+pub use session::{ChallengeReply, ConnectReply, DisconnectReply, SessionStatusReply};
 pub use status::{CameraStatus, StatusReply};
 pub use stream::StreamInfoReply;
 pub use vision::{DetectionsReply, GestureReply, RecognizeReply, ToggleReply};
@@ -35,6 +39,10 @@ pub static ROUTES: &[&RouteSpec] = &[
     &stream::STREAM_INFO,
     &health::HEALTH,
     &status::STATUS,
+    &session::CHALLENGE,
+    &session::CONNECT,
+    &session::DISCONNECT,
+    &session::STATUS,
     &vision::DETECTIONS,
     &vision::GESTURE,
     &vision::RECOGNIZE,
@@ -57,14 +65,19 @@ pub static ROUTES: &[&RouteSpec] = &[
     &files::VIDEO_DELETE,
 ];
 
-/// Every route, with a request id on each and JSON errors for everything that matches none.
+/// Every route, with a request id on each, JSON errors for everything that matches none,
+/// and CORS and the `Host` check in front.
 pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let access = &state.config.access;
+    let guard = OriginGuard::new(access.cors_origins.clone(), access.allowed_hosts());
     let all = index::routes()
         .or(stream::routes(state.clone()))
         .unify()
         .or(health::routes(state.clone()))
         .unify()
         .or(status::routes(state.clone()))
+        .unify()
+        .or(session::routes(state.clone()))
         .unify()
         .or(vision::routes(state.clone()))
         .unify()
@@ -74,7 +87,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .unify()
         .recover(handle_rejection)
         .unify();
-    with_request_log(all)
+    with_request_log(with_origin_guard(Arc::new(guard), all))
 }
 
 /// A filter that hands each handler the shared state.

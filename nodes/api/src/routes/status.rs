@@ -84,7 +84,7 @@ pub(super) fn routes(
 async fn status(state: AppState) -> Response {
     let media = state
         .media
-        .ask(MediaAction::Status, 0)
+        .ask(MediaAction::Status, 0, "")
         .await
         .ok()
         .map(|response| response.state);

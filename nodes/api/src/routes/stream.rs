@@ -17,7 +17,7 @@ pub(super) static STREAM: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary:
-        "MJPEG: multipart/x-mixed-replace, one part per new frame; 503 beyond api.max_viewers.",
+        "MJPEG: multipart/x-mixed-replace, one part per new frame; 503 beyond api.max_viewers. Public unless access.stream_public = false (then a session token, in the header or ?token=).",
 };
 
 pub(super) static STREAM_INFO: RouteSpec = RouteSpec {
@@ -60,7 +60,11 @@ pub struct StreamInfoReply {
 pub(super) fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    let stream = STREAM.filter().and(with_state(state.clone())).map(stream);
+    let stream = STREAM
+        .filter()
+        .and(crate::auth::stream_viewer(&STREAM, state.clone()))
+        .and(with_state(state.clone()))
+        .map(stream);
     let info = STREAM_INFO.filter().and(with_state(state)).map(stream_info);
     stream.or(info).unify()
 }

@@ -1,19 +1,19 @@
 //! Vision routes: latest detections, current gesture, recognition, visualisation toggles.
 
 use super::with_state;
+use crate::auth;
 use crate::detections::ReceivedDetections;
 use crate::health_report::round2;
+use crate::session::Caller;
 use crate::state::AppState;
 use crate::visualization::{ClientKey, ClientVisualization};
 use base64::Engine as _;
-use mm_http::json_body::optional_json;
 use mm_http::{respond, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::vision_json::{DetectionsJson, FaceJson};
 use mm_shm_schema::{Detections, Gesture};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use warp::http::Method;
 use warp::{Filter, Rejection};
@@ -45,8 +45,8 @@ pub(super) static RECOGNIZE: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/face/recognize",
     aliases: &["/recognize_face"],
-    access: Access::Public,
-    summary: "Faces of the current frame and who was recognised (opted-in identities only), optionally with the frame.",
+    access: Access::Session,
+    summary: "Faces of the current frame, who was recognised (opted-in identities only) and whether the caller is, optionally with the frame.",
 };
 
 pub(super) static FACE_TOGGLE: RouteSpec = RouteSpec {
@@ -54,7 +54,7 @@ pub(super) static FACE_TOGGLE: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/visualization/face",
     aliases: &["/toggle_face_visualization"],
-    access: Access::Public,
+    access: Access::Session,
     summary: "Face boxes on the stream, and the caller's own name label, on or off.",
 };
 
@@ -63,7 +63,7 @@ pub(super) static GESTURE_TOGGLE: RouteSpec = RouteSpec {
     method: Method::POST,
     path: "/api/visualization/gesture",
     aliases: &["/toggle_gesture_visualization"],
-    access: Access::Public,
+    access: Access::Session,
     summary: "Hand skeletons and gesture labels on the stream on or off.",
 };
 
@@ -74,13 +74,6 @@ struct RecognizeRequest {
     /// Add the current stream frame as a base64 JPEG.
     #[serde(default)]
     include_image: bool,
-    /// Asks whether this identity is in view.
-    #[serde(default)]
-    wallet_address: Option<String>,
-    /// Accepted for compatibility; sessions come later.
-    #[serde(default)]
-    #[allow(dead_code)]
-    session_id: Option<String>,
 }
 
 /// Body of `POST /api/visualization/{face,gesture}`.
@@ -89,12 +82,6 @@ struct RecognizeRequest {
 struct ToggleRequest {
     #[serde(default = "enabled_by_default")]
     enabled: bool,
-    #[serde(default)]
-    wallet_address: Option<String>,
-    /// Accepted for compatibility; sessions come later.
-    #[serde(default)]
-    #[allow(dead_code)]
-    session_id: Option<String>,
 }
 
 fn enabled_by_default() -> bool {
@@ -158,12 +145,10 @@ pub struct RecognizeReply {
     pub timestamp: u64,
     /// Whether the frame was asked for.
     pub include_image: bool,
-    /// With `wallet_address`: whether that identity, if it opted in, is in view.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wallet_recognized: Option<bool>,
-    /// With `wallet_address`: how sure; null when not recognised.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wallet_confidence: Option<Option<f64>>,
+    /// Whether the caller's wallet, if it opted in, is in view.
+    pub wallet_recognized: bool,
+    /// How sure; null when not recognised.
+    pub wallet_confidence: Option<f64>,
     /// With `include_image`: `data:image/jpeg;base64,...` of the current stream frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
@@ -183,13 +168,9 @@ pub struct ToggleReply {
     pub faces: bool,
     /// This client's gesture setting now.
     pub gestures: bool,
-    /// `wallet_address` or `client_address`: whom the setting belongs to.
-    pub scope: &'static str,
-    /// How settings are kept until sessions exist.
-    pub note: &'static str,
+    /// The wallet whose setting it is (the session's).
+    pub wallet_address: String,
 }
-
-const TOGGLE_NOTE: &str = "Sessions are not implemented yet: this setting is kept per wallet_address (or per client address without one). Face boxes are always anonymous; a name is drawn only for a wallet that turned face visualisation on for itself. Once sessions exist, a session token will be required.";
 
 /// The vision routes.
 pub(super) fn routes(
@@ -205,21 +186,20 @@ pub(super) fn routes(
         .map(|state| respond(current_gesture(&state)));
     let recognize = RECOGNIZE
         .filter()
-        .and(optional_json::<RecognizeRequest>())
+        .and(auth::caller_with_body::<RecognizeRequest>(
+            &RECOGNIZE,
+            state.clone(),
+        ))
         .and(with_state(state.clone()))
-        .map(|request, state| respond(recognize(&request, &state)));
-    let face_toggle = FACE_TOGGLE
-        .filter()
-        .and(optional_json::<ToggleRequest>())
-        .and(warp::addr::remote())
-        .and(with_state(state.clone()))
-        .map(|body, addr, state| respond(toggle(body, addr, &state, Feature::Faces)));
-    let gesture_toggle = GESTURE_TOGGLE
-        .filter()
-        .and(optional_json::<ToggleRequest>())
-        .and(warp::addr::remote())
-        .and(with_state(state))
-        .map(|body, addr, state| respond(toggle(body, addr, &state, Feature::Gestures)));
+        .map(|caller: Caller, request, state| respond(recognize(&caller, &request, &state)));
+    let toggle_route = |spec: &'static RouteSpec, feature: Feature| {
+        spec.filter()
+            .and(auth::caller_with_body::<ToggleRequest>(spec, state.clone()))
+            .and(with_state(state.clone()))
+            .map(move |caller: Caller, body, state| respond(toggle(&caller, body, &state, feature)))
+    };
+    let face_toggle = toggle_route(&FACE_TOGGLE, Feature::Faces);
+    let gesture_toggle = toggle_route(&GESTURE_TOGGLE, Feature::Gestures);
     detections
         .or(gesture)
         .unify()
@@ -300,7 +280,11 @@ fn current_gesture(state: &AppState) -> Result<GestureReply, ApiError> {
 
 /// `POST /api/face/recognize`: the faces of the current frame and who was recognised (named
 /// only for identities that opted in), optionally with the current JPEG.
-fn recognize(request: &RecognizeRequest, state: &AppState) -> Result<RecognizeReply, ApiError> {
+fn recognize(
+    caller: &Caller,
+    request: &RecognizeRequest,
+    state: &AppState,
+) -> Result<RecognizeReply, ApiError> {
     let received = fresh(state)?;
     let detections = &received.detections;
     // Whether an enrolled person is in view is theirs to tell: public_faces names only
@@ -319,13 +303,11 @@ fn recognize(request: &RecognizeRequest, state: &AppState) -> Result<RecognizeRe
             Some((identity.clone(), score))
         })
         .collect();
-    let wallet_confidence = request.wallet_address.as_deref().map(|wallet| {
-        faces
-            .iter()
-            .find(|face| face.identity.as_deref() == Some(wallet))
-            .and_then(|face| face.distance)
-            .map(|distance| round2(1.0 - distance))
-    });
+    let wallet_confidence = faces
+        .iter()
+        .find(|face| face.identity.as_deref() == Some(caller.wallet.as_str()))
+        .and_then(|face| face.distance)
+        .map(|distance| round2(1.0 - distance));
     let image = match (request.include_image, state.broadcast.latest()) {
         (false, _) => None,
         (true, Some(frame)) => Some(frame),
@@ -340,7 +322,7 @@ fn recognize(request: &RecognizeRequest, state: &AppState) -> Result<RecognizeRe
         sequence: detections.sequence,
         timestamp: received.received_unix_ms,
         include_image: request.include_image,
-        wallet_recognized: wallet_confidence.map(|c| c.is_some()),
+        wallet_recognized: wallet_confidence.is_some(),
         wallet_confidence,
         image: image.as_ref().map(|frame| {
             let encoded = base64::engine::general_purpose::STANDARD.encode(frame.jpeg());
@@ -356,20 +338,14 @@ enum Feature {
     Gestures,
 }
 
-/// `POST /api/visualization/face` and `/gesture`: per client until sessions exist.
+/// `POST /api/visualization/face` and `/gesture`: the setting of the caller's wallet.
 fn toggle(
+    caller: &Caller,
     request: ToggleRequest,
-    remote: Option<SocketAddr>,
     state: &AppState,
     feature: Feature,
 ) -> Result<ToggleReply, ApiError> {
-    let client = match (&request.wallet_address, remote) {
-        (Some(wallet), _) if !wallet.trim().is_empty() => {
-            ClientKey::Identity(wallet.trim().to_owned())
-        }
-        (_, Some(addr)) => ClientKey::Address(addr.ip().to_string()),
-        (_, None) => ClientKey::Address("unknown".to_owned()),
-    };
+    let client = ClientKey(caller.wallet.clone());
     let enabled = request.enabled;
     let (policy, settings): (_, ClientVisualization) = {
         let mut visualization = state
@@ -389,11 +365,7 @@ fn toggle(
         enabled,
         faces: settings.faces,
         gestures: settings.gestures,
-        scope: match client {
-            ClientKey::Identity(_) => "wallet_address",
-            ClientKey::Address(_) => "client_address",
-        },
-        note: TOGGLE_NOTE,
+        wallet_address: caller.wallet.clone(),
     })
 }
 
