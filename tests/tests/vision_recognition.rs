@@ -9,9 +9,11 @@ use mm_e2e::vision::{
 use mm_e2e::wallet::TestWallet;
 use mm_e2e::{bin_dir, media, monotonic_ns, serial, MjpegReader, Pipeline};
 use mm_shm_schema::{
-    streams, BestFaceRequest, BestFaceStatus, CameraId, GalleryUpdate, Stream, EMBEDDING_LEN,
+    session_feature, streams, BestFaceRequest, BestFaceStatus, CameraId, CheckInChange,
+    CheckInEvent, GalleryUpdate, Stream, EMBEDDING_LEN,
 };
 use serde_json::Value;
+use solana_sdk::signature::Signer;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -69,24 +71,48 @@ async fn assert_presence_not_told(pipeline: &Pipeline, token: &str, span: Durati
     assert!(answers > 0, "no face in view to ask about");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
-    let _serial = serial().await;
-    // The camera shows only the official portrait (obama.jpg), panning and zooming.
+/// Enrolls `wallet` as Obama (from another photo than the camera shows) over the gallery
+/// stream; the publisher can take it out again (and keeps the service open).
+fn enroll_obama(bus: &Bus, wallet: &str) -> mm_bus::MessagePublisher<GalleryUpdate> {
+    let gallery = bus.message_publisher::<streams::Gallery>().unwrap();
+    gallery
+        .publish(&GalleryUpdate::upsert(
+            wallet,
+            "Obama",
+            enrollment_embedding(),
+        ))
+        .unwrap();
+    gallery
+}
+
+/// The whole vision pipeline showing only the official portrait (obama.jpg), panning and
+/// zooming, once a face is detected; with `extra` config lines. The folder must outlive it.
+async fn obama_in_view(name: &str, extra: &str) -> (Pipeline, tempfile::TempDir) {
     let photos = tempfile::tempdir().unwrap();
     std::fs::copy(media("obama.jpg"), photos.path().join("obama.jpg")).unwrap();
-    let pipeline = Pipeline::builder("recognition")
+    let pipeline = Pipeline::builder(name)
         .config(&format!(
-            "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 15\nphotos_dir = \"{}\"\n\
-             [overlay]\nmode = \"exact\"\nexact_wait_ms = 2000",
+            "[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 15\nphotos_dir = \"{}\"",
             photos.path().display()
         ))
+        .config(extra)
         .vision()
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(30)).await;
     detections_where(&pipeline, Duration::from_secs(30), |b| {
         b["faces"].as_array().is_some_and(|f| !f.is_empty())
     })
+    .await;
+    (pipeline, photos)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
+    let _serial = serial().await;
+    let (pipeline, _photos) = obama_in_view(
+        "recognition",
+        "[overlay]\nmode = \"exact\"\nexact_wait_ms = 2000",
+    )
     .await;
 
     let obama_wallet = obama().address();
@@ -119,14 +145,7 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     assert_eq!(entry["response"][0], "mm.v1.BestFaceResponse", "{entry}");
 
     // Enroll from another photo; the gallery update reaches inference over the bus.
-    let gallery = bus.message_publisher::<streams::Gallery>().unwrap();
-    gallery
-        .publish(&GalleryUpdate::upsert(
-            &obama_wallet,
-            "Obama",
-            enrollment_embedding(),
-        ))
-        .unwrap();
+    let gallery = enroll_obama(&bus, &obama_wallet);
 
     // In view and enrolled, but the owner has not allowed labels: nobody learns that the
     // face is recognised, not even by asking about that wallet.
@@ -195,6 +214,76 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     detections_where(&pipeline, Duration::from_secs(15), |b| {
         b["faces"].as_array().is_some_and(|f| !f.is_empty())
             && recognised_as(b, &obama_wallet).is_none()
+    })
+    .await;
+}
+
+/// A check-in event as the Solana node publishes it.
+fn check_in(
+    wallet: &TestWallet,
+    change: CheckInChange,
+    features: u32,
+    sequence: u64,
+) -> CheckInEvent {
+    CheckInEvent {
+        change: change as u32,
+        features,
+        wallet: wallet.keypair().pubkey().to_bytes(),
+        sequence,
+        observed_unix_ms: mm_runtime::clock::unix_ms(),
+        ..CheckInEvent::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_checked_in_with_face_recognition_is_named_until_it_checks_out() {
+    let _serial = serial().await;
+    let (pipeline, _photos) = obama_in_view("chain-labels", "").await;
+    let wallet = obama();
+    let obama_wallet = wallet.address();
+    let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
+    let _gallery = enroll_obama(&bus, &obama_wallet);
+    // The chain, as the Solana node reports it (its events are tested in solana_checkins.rs).
+    let chain = bus.message_publisher::<streams::CheckIns>().unwrap();
+    let named = |b: &Value| recognised_as(b, &obama_wallet).is_some();
+
+    // Checked in without face recognition: enrolled and in view, still anonymous.
+    chain
+        .publish(&check_in(&wallet, CheckInChange::CheckedIn, 0, 1))
+        .unwrap();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(4) {
+        let (_, body) = mm_e2e::vision::get_json(&pipeline, "/api/face/detections").await;
+        assert!(!named(&body), "named without consent: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // With face recognition in its on-chain session: named.
+    chain
+        .publish(&check_in(
+            &wallet,
+            CheckInChange::CheckedIn,
+            session_feature::FACE_RECOGNITION,
+            2,
+        ))
+        .unwrap();
+    let body = detections_where(&pipeline, Duration::from_secs(15), named).await;
+    assert_eq!(
+        recognised_as(&body, &obama_wallet).unwrap()["display_name"],
+        "Obama"
+    );
+
+    // Checked out: anonymous again, at once.
+    chain
+        .publish(&check_in(
+            &wallet,
+            CheckInChange::CheckedOut,
+            session_feature::FACE_RECOGNITION,
+            3,
+        ))
+        .unwrap();
+    detections_where(&pipeline, Duration::from_secs(5), |b| {
+        b["faces"].as_array().is_some_and(|f| !f.is_empty()) && !named(b)
     })
     .await;
 }

@@ -5,11 +5,14 @@ use crate::detections::ReceivedDetections;
 use crate::frame::JpegFrame;
 use crate::stats::FrameStats;
 use crate::viewers::FrameBroadcast;
+use crate::visualization::Visualization;
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::report::ErrorChain;
 use mm_runtime::status::{StatusBoard, STATUS_PERIOD};
 use mm_runtime::{NodeArgs, NodeContext};
-use mm_shm_schema::{streams, Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream};
+use mm_shm_schema::{
+    streams, CheckInChange, CheckInEvent, Detections, JpegHeader, NodeStatus, OverlayPolicy, Stream,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -88,6 +91,10 @@ pub struct VisionChannels {
     pub detections: watch::Sender<Option<Arc<ReceivedDetections>>>,
     /// The overlay policy the handlers set; the bus thread publishes every change.
     pub policy: watch::Receiver<OverlayPolicy>,
+    /// Who wants what drawn; check-ins from the chain change it too.
+    pub visualization: Arc<Mutex<Visualization>>,
+    /// Where a changed policy goes (the handlers' sender).
+    pub policy_tx: Arc<watch::Sender<OverlayPolicy>>,
 }
 
 /// Starts the node on its own thread (config, bus, dead-node cleanup) and returns once its
@@ -160,6 +167,7 @@ struct Ports {
     jpegs: mm_bus::SliceSubscriber<JpegHeader>,
     board: StatusBoard,
     detections: mm_bus::MessageSubscriber<Detections>,
+    check_ins: mm_bus::MessageSubscriber<CheckInEvent>,
     policy: mm_bus::MessagePublisher<OverlayPolicy>,
 }
 
@@ -168,6 +176,7 @@ fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
     let jpegs = node.bus.slice_subscriber::<streams::FramesJpeg>()?;
     let board = StatusBoard::new(node.bus.status_subscriber()?);
     let detections = node.bus.message_subscriber::<streams::Detections>()?;
+    let check_ins = node.bus.message_subscriber::<streams::CheckIns>()?;
     let policy = node.bus.message_publisher::<streams::OverlayPolicy>()?;
     node.status.set_input(Stream::FramesJpeg.suffix());
     Ok(Ports {
@@ -175,6 +184,7 @@ fn open_ports(args: &NodeArgs) -> anyhow::Result<Ports> {
         jpegs,
         board,
         detections,
+        check_ins,
         policy,
     })
 }
@@ -211,6 +221,14 @@ async fn run(
                 }
                 Err(error) => ports.node.recover_from_receive_error(&error).await,
             },
+            batch = ports.check_ins.next_batch() => match batch {
+                Ok(batch) => {
+                    for event in batch.iter() {
+                        apply_check_in(&vision, event);
+                    }
+                }
+                Err(error) => ports.node.recover_from_receive_error(&error).await,
+            },
             _ = status_tick.tick() => {
                 ports.node.status.set_detail(&format!("{} viewers", broadcast.viewers()));
                 ports.node.status.publish();
@@ -241,6 +259,19 @@ async fn run(
         }
     }
     ports.node.status.stopping();
+}
+
+/// A check-in with face recognition lets the wallet be named; a check-out (or a check-in
+/// without it) ends that. The new policy goes out through the handlers' channel.
+fn apply_check_in(vision: &VisionChannels, event: &CheckInEvent) {
+    let wallet = solana_sdk::pubkey::Pubkey::new_from_array(event.wallet).to_string();
+    let labelled = event.change() == Ok(CheckInChange::CheckedIn) && event.face_recognition();
+    let policy = match vision.visualization.lock() {
+        Ok(mut visualization) => visualization.set_checked_in(&wallet, labelled),
+        Err(_) => return,
+    };
+    tracing::info!(%wallet, labelled, "check-in change");
+    vision.policy_tx.send_replace(policy);
 }
 
 fn publish_policy(ports: &mut Ports, policy: &OverlayPolicy) {

@@ -35,9 +35,13 @@ fn main() -> anyhow::Result<()> {
         let (detections_tx, detections) = tokio::sync::watch::channel(None);
         let visualization = Visualization::default();
         let (policy, policy_rx) = tokio::sync::watch::channel(visualization.policy());
+        let visualization = Arc::new(Mutex::new(visualization));
+        let policy = Arc::new(policy);
         let vision = VisionChannels {
             detections: detections_tx,
             policy: policy_rx,
+            visualization: visualization.clone(),
+            policy_tx: policy.clone(),
         };
         let (mut bus, statuses) =
             bus_thread::spawn(args, broadcast.clone(), stats.clone(), vision).await?;
@@ -49,8 +53,8 @@ fn main() -> anyhow::Result<()> {
             media,
             sessions: Arc::new(sessions),
             detections,
-            visualization: Arc::new(Mutex::new(visualization)),
-            policy: Arc::new(policy),
+            visualization,
+            policy,
             config: Arc::new(config),
             broadcast: broadcast.clone(),
             stats,

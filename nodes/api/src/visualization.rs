@@ -1,10 +1,12 @@
 //! Who wants what drawn on the stream, and the overlay policy that follows from it.
 //!
 //! Each setting belongs to the wallet of the session that set it: turning faces on lets that
-//! wallet's own name be drawn, never anyone else's.
+//! wallet's own name be drawn, never anyone else's. A wallet checked in at this camera on
+//! chain with face recognition enabled in its session consents the same way, until it checks
+//! out (the Solana node's `chain/checkins` events).
 
 use mm_shm_schema::{IdentityId, OverlayPolicy, MAX_LABELLED_IDENTITIES};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 /// One client's visualisation settings.
@@ -31,6 +33,8 @@ pub const SETTING_LIFETIME: Duration = Duration::from_secs(3600);
 #[derive(Debug, Default)]
 pub struct Visualization {
     clients: BTreeMap<ClientKey, (ClientVisualization, Instant)>,
+    /// Wallets checked in on chain with face recognition on.
+    checked_in: BTreeSet<String>,
     revision: u64,
 }
 
@@ -73,6 +77,22 @@ impl Visualization {
         self.policy()
     }
 
+    /// A wallet checked in (`true`, with face recognition on) or out (`false`) on chain;
+    /// returns the new policy.
+    pub fn set_checked_in(&mut self, wallet: &str, labelled: bool) -> OverlayPolicy {
+        let changed = if labelled {
+            // Bounded like the overlay's list: a wallet beyond it stays anonymous.
+            self.checked_in.len() < MAX_LABELLED_IDENTITIES
+                && self.checked_in.insert(wallet.to_owned())
+        } else {
+            self.checked_in.remove(wallet)
+        };
+        if changed {
+            self.revision += 1;
+        }
+        self.policy()
+    }
+
     /// A client's settings.
     pub fn of(&self, client: &ClientKey) -> ClientVisualization {
         self.clients
@@ -96,11 +116,15 @@ impl Visualization {
             gestures: u8::from(self.clients.values().any(|(c, _)| c.gestures)),
             ..OverlayPolicy::default()
         };
-        let labelled = self
+        // Chain consent first: the overlay's list is bounded.
+        let toggled = self
             .clients
             .iter()
-            .filter(|(_, (settings, _))| settings.faces)
+            .filter(|(ClientKey(wallet), (settings, _))| {
+                settings.faces && !self.checked_in.contains(wallet)
+            })
             .map(|(ClientKey(wallet), _)| wallet);
+        let labelled = self.checked_in.iter().chain(toggled);
         for (slot, identity) in policy.labelled.iter_mut().zip(labelled) {
             *slot = IdentityId::new(identity);
             policy.labelled_count += 1;
@@ -124,6 +148,23 @@ mod tests {
         let policy = visualization.set(alice, |c| c.faces = false);
         assert!(!policy.may_label("alice"));
         assert_eq!(policy.faces, 1);
+    }
+
+    #[test]
+    fn a_check_in_with_face_recognition_labels_until_check_out() {
+        let mut visualization = Visualization::default();
+        let policy = visualization.set_checked_in("alice", true);
+        assert!(policy.may_label("alice"));
+        assert_eq!(policy.labelled_count, 1);
+        // Her session's toggle too: still one entry.
+        let policy = visualization.set(ClientKey("alice".into()), |c| c.faces = true);
+        assert_eq!(policy.labelled_count, 1);
+        let revision = policy.revision;
+        let policy = visualization.set(ClientKey("alice".into()), |c| c.faces = false);
+        assert!(policy.may_label("alice"), "checked in: still consented");
+        assert!(policy.revision > revision);
+        let policy = visualization.set_checked_in("alice", false);
+        assert!(!policy.may_label("alice"));
     }
 
     #[test]
