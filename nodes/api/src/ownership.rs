@@ -6,14 +6,28 @@ use crate::session::Caller;
 use mm_runtime::media_files::MediaKind;
 use std::path::Path;
 
+/// The JSON sidecar of the file `name`, if it has a readable one.
+pub fn sidecar(dir: &Path, kind: MediaKind, name: &str) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(dir.join(kind.sidecar_name(name))).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The wallet a sidecar names.
+pub fn owner_in(sidecar: Option<&serde_json::Value>) -> Option<&str> {
+    sidecar?["wallet"].as_str()
+}
+
 /// The wallet named in the sidecar of `name`.
 pub fn owner_of(dir: &Path, kind: MediaKind, name: &str) -> Option<String> {
-    let sidecar = std::fs::read(dir.join(kind.sidecar_name(name))).ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&sidecar).ok()?;
-    value["wallet"].as_str().map(str::to_owned)
+    owner_in(sidecar(dir, kind, name).as_ref()).map(str::to_owned)
+}
+
+/// Whether `caller` may list, download or delete a file with this sidecar.
+pub fn may_access_with(caller: &Caller, sidecar: Option<&serde_json::Value>) -> bool {
+    caller.owner || owner_in(sidecar) == Some(caller.wallet.as_str())
 }
 
 /// Whether `caller` may list, download or delete the file `name`.
 pub fn may_access(caller: &Caller, dir: &Path, kind: MediaKind, name: &str) -> bool {
-    caller.owner || owner_of(dir, kind, name).is_some_and(|wallet| wallet == caller.wallet)
+    may_access_with(caller, sidecar(dir, kind, name).as_ref())
 }

@@ -41,8 +41,9 @@ pub fn load_or_create(file: &Path) -> Result<Key, DeviceKeyError> {
         None
     };
     if let Some(secret) = existing {
-        let bytes =
-            Zeroizing::new(parse_hex(secret.expose().trim()).ok_or(DeviceKeyError::Malformed)?);
+        let bytes = Zeroizing::new(
+            hex::decode(secret.expose().trim()).map_err(|_| DeviceKeyError::Malformed)?,
+        );
         return Ok(Key::from_bytes(&bytes)?);
     }
     let key = Key::generate()?;
@@ -53,12 +54,7 @@ pub fn load_or_create(file: &Path) -> Result<Key, DeviceKeyError> {
     if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(create_error)?;
     }
-    let text = Zeroizing::new(
-        key.expose()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>(),
-    );
+    let text = Zeroizing::new(hex::encode(key.expose()));
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -70,15 +66,6 @@ pub fn load_or_create(file: &Path) -> Result<Key, DeviceKeyError> {
         .map_err(create_error)?;
     tracing::warn!(path = %file.display(), "created a new device key; back it up: without it no sealed embedding can be opened");
     Ok(key)
-}
-
-fn parse_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() != KEY_LEN * 2 || !text.is_ascii() {
-        return None;
-    }
-    (0..KEY_LEN)
-        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -91,13 +91,13 @@ impl FacePackage {
 
     /// `face_<32 hex>`.
     pub fn face_id_text(&self) -> String {
-        format!("face_{}", hex(&self.face_id))
+        format!("face_{}", hex::encode(self.face_id))
     }
 }
 
 /// SHA-256 of `bytes`, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// The 32 bytes of a base58 wallet.
@@ -107,21 +107,10 @@ pub fn wallet_bytes(wallet: &str) -> Result<[u8; 32], PackageError> {
         .map_err(|_| PackageError::Wallet)
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The 16 bytes of `face_<32 hex>`.
 pub fn face_id_bytes(text: &str) -> Option<[u8; 16]> {
-    let digits = text.strip_prefix("face_")?;
-    if digits.len() != 32 {
-        return None;
-    }
     let mut bytes = [0u8; 16];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(digits.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(text.strip_prefix("face_")?, &mut bytes).ok()?;
     Some(bytes)
 }
 

@@ -83,6 +83,8 @@ pub struct StoreStats {
 /// The store of one camera.
 pub struct BiometricStore {
     db: Connection,
+    /// The whole chain, checked once when the store opened (records only ever follow it).
+    audit_at_open: Result<AuditSummary, AuditBroken>,
     device_key: Key,
     camera_id: String,
     model_id: String,
@@ -120,6 +122,7 @@ impl BiometricStore {
         )?;
         audit::create_table(&db)?;
         Ok(Self {
+            audit_at_open: audit::verify(&db),
             db,
             device_key,
             camera_id: camera_id.to_owned(),
@@ -298,7 +301,25 @@ impl BiometricStore {
         })
     }
 
-    /// Verifies the audit chain.
+    /// Whether the audit chain verified when the store opened; what this store appends
+    /// since follows it, so health probes need not read the whole log.
+    pub fn audit_sound(&self) -> Result<(), &AuditBroken> {
+        self.audit_at_open.as_ref().map(|_| ())
+    }
+
+    /// The newest audit record's hash, to keep elsewhere; `None` while the log is empty.
+    pub fn audit_head(&self) -> Result<Option<String>, BiometricError> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Verifies the whole audit chain now (reads every record).
     pub fn verify_audit(&self) -> Result<AuditSummary, AuditBroken> {
         audit::verify(&self.db)
     }
@@ -377,6 +398,8 @@ mod tests {
         let summary = reopened.verify_audit().unwrap();
         // create_key, seal, open, purge, create_key, seal.
         assert_eq!(summary.records, 6);
+        assert!(reopened.audit_sound().is_ok());
+        assert_eq!(reopened.audit_head().unwrap(), Some(summary.head_hash));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::with_state;
 use crate::auth;
-use crate::ownership::{may_access, owner_of};
+use crate::ownership::{may_access_with, owner_of, sidecar};
 use crate::session::Caller;
 use crate::state::AppState;
 use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
@@ -512,15 +512,17 @@ fn list(
                 .as_ref()
                 .is_none_or(|cursor| file.name < *cursor)
         })
-        .filter(|file| may_access(caller, dir, kind, &file.name))
+        // Each sidecar is read once: whose the file is, and a video's duration.
+        .filter_map(|file| {
+            let sidecar = sidecar(dir, kind, &file.name);
+            may_access_with(caller, sidecar.as_ref()).then_some((file, sidecar))
+        })
         .take(limit + 1)
-        .map(|file| MediaItem {
+        .map(|(file, sidecar)| MediaItem {
             url: format!("{base}/{}", file.name),
             created_at: kind.created_at(&file.name).unwrap_or_default(),
             modified_at: media_files::rfc3339(file.modified_unix_ms),
-            duration_s: (kind == MediaKind::Video)
-                .then(|| video_duration(dir, &file.name))
-                .flatten(),
+            duration_s: sidecar.as_ref().and_then(|s| s["duration_s"].as_f64()),
             bytes: file.bytes,
             name: file.name,
         })
@@ -536,11 +538,4 @@ fn list(
         items: page,
         next_cursor,
     }))
-}
-
-/// A finished recording's duration, from its sidecar.
-fn video_duration(dir: &std::path::Path, name: &str) -> Option<f64> {
-    let sidecar = std::fs::read(dir.join(MediaKind::Video.sidecar_name(name))).ok()?;
-    let value: serde_json::Value = serde_json::from_slice(&sidecar).ok()?;
-    value["duration_s"].as_f64()
 }

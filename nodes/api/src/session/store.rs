@@ -118,6 +118,8 @@ impl SessionStore {
                  last_active_unix_ms INTEGER NOT NULL
              );",
         )?;
+        // Ended sessions go first; the rest are alive.
+        delete_ended(&db, &limits, now_unix_ms)?;
         let mut sessions = HashMap::new();
         {
             let mut rows = db.prepare(
@@ -135,37 +137,20 @@ impl SessionStore {
             })?;
             for row in loaded {
                 let (hash, session) = row?;
-                if session.expires_unix_ms(&limits) > now_unix_ms {
-                    let stored_active_unix_ms = session.last_active_unix_ms;
-                    sessions.insert(
-                        hash,
-                        Entry {
-                            session,
-                            stored_active_unix_ms,
-                        },
-                    );
-                }
+                let stored_active_unix_ms = session.last_active_unix_ms;
+                sessions.insert(
+                    hash,
+                    Entry {
+                        session,
+                        stored_active_unix_ms,
+                    },
+                );
             }
         }
-        let store = Self {
+        Ok(Self {
             inner: Mutex::new(Inner { db, sessions }),
             limits,
-        };
-        store.with(|inner| {
-            let alive: Vec<&TokenHash> = inner.sessions.keys().collect();
-            let transaction = inner.db.unchecked_transaction()?;
-            transaction.execute("CREATE TEMP TABLE alive (token_hash TEXT PRIMARY KEY)", [])?;
-            for hash in alive {
-                transaction.execute("INSERT INTO alive VALUES (?1)", params![hash.0])?;
-            }
-            transaction.execute(
-                "DELETE FROM sessions WHERE token_hash NOT IN (SELECT token_hash FROM alive)",
-                [],
-            )?;
-            transaction.execute("DROP TABLE alive", [])?;
-            transaction.commit()
-        })?;
-        Ok(store)
+        })
     }
 
     /// The limits sessions live under.
@@ -194,7 +179,8 @@ impl SessionStore {
         let limits = self.limits;
         self.with(|inner| {
             inner.sessions.retain(|_, entry| {
-                entry.session.wallet != wallet && entry.session.expires_unix_ms(&limits) > now_unix_ms
+                entry.session.wallet != wallet
+                    && entry.session.expires_unix_ms(&limits) > now_unix_ms
             });
             let mut evicted = Vec::new();
             while inner.sessions.len() >= limits.max_sessions {
@@ -211,12 +197,12 @@ impl SessionStore {
             }
             let transaction = inner.db.unchecked_transaction()?;
             transaction.execute("DELETE FROM sessions WHERE wallet = ?1", params![wallet])?;
-            transaction.execute(
-                "DELETE FROM sessions WHERE created_unix_ms + ?1 <= ?3 OR last_active_unix_ms + ?2 <= ?3",
-                params![sql_ms(limits.max_age_ms), sql_ms(limits.idle_ms), sql_ms(now_unix_ms)],
-            )?;
+            delete_ended(&transaction, &limits, now_unix_ms)?;
             for hash in &evicted {
-                transaction.execute("DELETE FROM sessions WHERE token_hash = ?1", params![hash.0])?;
+                transaction.execute(
+                    "DELETE FROM sessions WHERE token_hash = ?1",
+                    params![hash.0],
+                )?;
             }
             transaction.execute(
                 "INSERT INTO sessions (token_hash, wallet, created_unix_ms, last_active_unix_ms)
@@ -297,6 +283,22 @@ impl SessionStore {
                 .count()
         })
     }
+}
+
+/// Deletes the stored sessions that ended by `now_unix_ms`.
+fn delete_ended(
+    db: &Connection,
+    limits: &SessionLimits,
+    now_unix_ms: u64,
+) -> rusqlite::Result<usize> {
+    db.execute(
+        "DELETE FROM sessions WHERE created_unix_ms + ?1 <= ?3 OR last_active_unix_ms + ?2 <= ?3",
+        params![
+            sql_ms(limits.max_age_ms),
+            sql_ms(limits.idle_ms),
+            sql_ms(now_unix_ms)
+        ],
+    )
 }
 
 /// A time as SQLite stores integers.

@@ -34,7 +34,7 @@ impl SessionToken {
 
     /// What the store keeps.
     pub fn hash(&self) -> TokenHash {
-        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+        TokenHash(hex::encode(Sha256::digest(self.0.as_bytes())))
     }
 }
 
@@ -42,11 +42,7 @@ impl SessionToken {
 pub fn random_hex<const N: usize>() -> Result<String, NoRandomness> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(NoRandomness)?;
-    Ok(hex(&bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(hex::encode(bytes))
 }
 
 #[cfg(test)]
