@@ -11,6 +11,9 @@ pub struct FixedStr<const N: usize> {
 }
 
 impl<const N: usize> FixedStr<N> {
+    /// The most bytes it holds.
+    pub const CAPACITY: usize = N;
+
     /// The empty string.
     pub const fn empty() -> Self {
         Self { bytes: [0; N] }

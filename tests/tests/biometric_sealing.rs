@@ -138,6 +138,48 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     .await;
     assert_eq!(code, 422, "{refused}");
 
+    // Confirmed (here without the chain): the sealed face becomes alice's enrolled one.
+    let (code, refused) = post(
+        &client,
+        &base,
+        "/api/biometric/enroll",
+        json!({"wallet_address": bob, "face_id": sealed["face_id"], "display_name": "Bob"}),
+    )
+    .await;
+    assert_eq!(code, 404, "another wallet's face: {refused}");
+    let (code, refused) = post(
+        &client,
+        &base,
+        "/api/biometric/enroll",
+        json!({"wallet_address": alice, "face_id": sealed["face_id"], "display_name": "A\nB"}),
+    )
+    .await;
+    assert_eq!(code, 400, "{refused}");
+    let (code, enrolled) = post(
+        &client,
+        &base,
+        "/api/biometric/enroll",
+        json!({"wallet_address": alice, "face_id": sealed["face_id"], "display_name": "Alice"}),
+    )
+    .await;
+    assert_eq!(code, 200, "{enrolled}");
+    let enrollments = || async {
+        let listed: Value = client
+            .get(format!("{base}/api/biometric/enrollments"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        listed["enrollments"].as_array().unwrap().clone()
+    };
+    let listed = enrollments().await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["wallet_address"], alice.as_str());
+    assert_eq!(listed[0]["display_name"], "Alice");
+    assert!(listed[0].get("embedding").is_none());
+
     // No plaintext embedding in the data folder or in shared memory (any 64 bytes of it).
     let needle = &plaintext[..64];
     assert!(files_holding(data.path(), needle).is_empty());
@@ -170,6 +212,10 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     )
     .await;
     assert_eq!(code, 404);
+    assert!(
+        enrollments().await.is_empty(),
+        "the purge ends the enrollment"
+    );
 
     // The device key: a 0600 file whose path is logged and whose value is not.
     use std::os::unix::fs::PermissionsExt;
@@ -181,7 +227,7 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     assert!(!logs.contains(key.trim()));
     drop(pipeline);
 
-    // The audit log verifies: create_key, seal, open, purge (refused opens open nothing).
+    // The audit log verifies: create_key, seal, open, enroll, purge (refusals record nothing).
     let verify = || {
         Command::new(bin_dir().join("mm-biometric"))
             .args(["audit", "verify", "--database"])
@@ -192,7 +238,7 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     let verified = verify();
     let said = String::from_utf8_lossy(&verified.stdout).into_owned();
     assert!(verified.status.success(), "{said}");
-    assert!(said.contains("4 records"), "{said}");
+    assert!(said.contains("5 records"), "{said}");
     // Edited: the purge record now names another wallet.
     let db = rusqlite::Connection::open(&database).unwrap();
     db.execute(
@@ -204,5 +250,5 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     let broken = verify();
     assert!(!broken.status.success());
     let said = String::from_utf8_lossy(&broken.stderr).into_owned();
-    assert!(said.contains("record 4 was edited"), "{said}");
+    assert!(said.contains("record 5 was edited"), "{said}");
 }

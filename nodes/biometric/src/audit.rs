@@ -20,6 +20,8 @@ pub enum AuditAction {
     Seal,
     /// A package was opened.
     Open,
+    /// A sealed face became the wallet's enrolled face (after its chain confirmation).
+    Enroll,
     /// A wallet's key and ciphertexts were destroyed.
     Purge,
 }
@@ -31,6 +33,7 @@ impl AuditAction {
             AuditAction::CreateKey => "create_key",
             AuditAction::Seal => "seal",
             AuditAction::Open => "open",
+            AuditAction::Enroll => "enroll",
             AuditAction::Purge => "purge",
         }
     }

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
+/// A face sealed for an enrollment that was never confirmed is deleted after this long.
+const UNCONFIRMED_FACE_TTL_MS: u64 = 60 * 60 * 1000;
+
 /// `mm-biometric audit verify`.
 #[derive(Debug, clap::Parser)]
 #[command(
@@ -101,7 +104,13 @@ async fn serve() -> anyhow::Result<()> {
                 break;
             }
             _ = status_tick.tick() => {
-                let stats = state.store.lock().ok().and_then(|store| store.stats().ok());
+                let stats = state.store.lock().ok().and_then(|mut store| {
+                    let cutoff = mm_runtime::clock::unix_ms().saturating_sub(UNCONFIRMED_FACE_TTL_MS);
+                    if let Err(error) = store.discard_unconfirmed(cutoff) {
+                        tracing::warn!(error = %mm_runtime::report::ErrorChain(&error), "cannot discard unconfirmed faces");
+                    }
+                    store.stats().ok()
+                });
                 if let Some(stats) = stats {
                     node.status.record_working();
                     node.status.set_detail(&format!("{} wallets, {} faces, {} audit records", stats.wallets, stats.faces, stats.audit_records));

@@ -14,6 +14,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use zeroize::Zeroizing;
 
+mod enrollment;
+pub use enrollment::{Enrollment, GalleryEntry};
+
 /// Why an operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BiometricError {
@@ -120,6 +123,7 @@ impl BiometricStore {
              );
              CREATE INDEX IF NOT EXISTS faces_by_wallet ON faces (wallet);",
         )?;
+        enrollment::create_table(&db)?;
         audit::create_table(&db)?;
         Ok(Self {
             audit_at_open: audit::verify(&db),
@@ -267,6 +271,7 @@ impl BiometricStore {
         let key_destroyed =
             transaction.execute("DELETE FROM wallet_keys WHERE wallet = ?1", params![wallet])? > 0;
         let faces = transaction.execute("DELETE FROM faces WHERE wallet = ?1", params![wallet])?;
+        transaction.execute("DELETE FROM enrollments WHERE wallet = ?1", params![wallet])?;
         let detail = format!("key_destroyed={key_destroyed} faces={faces}");
         audit::append(
             &transaction,
@@ -335,7 +340,7 @@ mod tests {
     use super::*;
     use solana_sdk::pubkey::Pubkey;
 
-    fn store(dir: &tempfile::TempDir, device: &[u8; 64]) -> BiometricStore {
+    pub(super) fn store(dir: &tempfile::TempDir, device: &[u8; 64]) -> BiometricStore {
         BiometricStore::open(
             &dir.path().join("bio.sqlite"),
             Key::from_bytes(device).unwrap(),
@@ -345,7 +350,7 @@ mod tests {
         .unwrap()
     }
 
-    fn embedding() -> Vec<f32> {
+    pub(super) fn embedding() -> Vec<f32> {
         (0..128).map(|i| (i as f32 * 0.37).sin()).collect()
     }
 

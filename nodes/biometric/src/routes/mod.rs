@@ -4,7 +4,7 @@
 //! embeddings, to the processes that hold them in memory.
 
 use crate::package::{self, FacePackage};
-use crate::store::{BiometricError, BiometricStore};
+use crate::store::{BiometricError, BiometricStore, Enrollment};
 use base64::Engine as _;
 use mm_http::json_body::json_body;
 use mm_http::rejection::handle_rejection;
@@ -79,6 +79,21 @@ route!(
     "Destroys {wallet_address}'s key and packages: no copy opens again."
 );
 
+route!(
+    ENROLL,
+    "enroll",
+    POST,
+    "/api/biometric/enroll",
+    "Makes {wallet_address, face_id, display_name} the wallet's enrolled face (after its chain confirmation), replacing an earlier one."
+);
+route!(
+    ENROLLMENTS,
+    "enrollments",
+    GET,
+    "/api/biometric/enrollments",
+    "Every enrolled face: wallet, face id, display name, when (never an embedding)."
+);
+
 /// Every route of port 5003.
 pub static ROUTES: &[&RouteSpec] = &[
     &mm_http::route_table::INDEX,
@@ -88,7 +103,54 @@ pub static ROUTES: &[&RouteSpec] = &[
     &OPEN,
     &PACKAGE,
     &PURGE,
+    &ENROLL,
+    &ENROLLMENTS,
 ];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrollRequest {
+    wallet_address: String,
+    face_id: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+/// Longest display name kept (the overlay draws at most this many bytes).
+const MAX_DISPLAY_NAME_LEN: usize = mm_shm_schema::DisplayName::CAPACITY;
+
+/// An enrolled face as JSON.
+#[derive(Debug, Serialize)]
+pub struct EnrollmentJson {
+    /// The wallet.
+    pub wallet_address: String,
+    /// Its enrolled face.
+    pub face_id: String,
+    /// The name drawn when its owner allows it.
+    pub display_name: String,
+    /// Unix ms.
+    pub enrolled_at: u64,
+}
+
+impl From<Enrollment> for EnrollmentJson {
+    fn from(enrollment: Enrollment) -> Self {
+        Self {
+            wallet_address: enrollment.wallet,
+            face_id: enrollment.face_id,
+            display_name: enrollment.display_name,
+            enrolled_at: enrollment.enrolled_unix_ms,
+        }
+    }
+}
+
+/// The `enrollments` body.
+#[derive(Debug, Serialize)]
+pub struct EnrollmentsReply {
+    /// Always true.
+    pub success: bool,
+    /// Oldest first.
+    pub enrollments: Vec<EnrollmentJson>,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -236,6 +298,15 @@ pub fn routes(
         .and(json_body::<PurgeRequest>())
         .and(with_state())
         .map(|request: PurgeRequest, state: BiometricState| respond(purge(&state, &request)));
+    let enroll = ENROLL
+        .filter()
+        .and(json_body::<EnrollRequest>())
+        .and(with_state())
+        .map(|request: EnrollRequest, state: BiometricState| respond(enroll(&state, &request)));
+    let enrollments = ENROLLMENTS
+        .filter()
+        .and(with_state())
+        .map(|state: BiometricState| respond(enrollments(&state)));
     let all = index
         .or(health)
         .unify()
@@ -248,6 +319,10 @@ pub fn routes(
         .or(package)
         .unify()
         .or(purge)
+        .unify()
+        .or(enroll)
+        .unify()
+        .or(enrollments)
         .unify()
         .recover(handle_rejection)
         .unify();
@@ -365,5 +440,32 @@ fn purge(state: &BiometricState, request: &PurgeRequest) -> Result<PurgeReply, A
         success: true,
         key_destroyed: purged.key_destroyed,
         purged_faces: purged.faces,
+    })
+}
+
+fn enroll(state: &BiometricState, request: &EnrollRequest) -> Result<EnrollmentJson, ApiError> {
+    let display_name = request.display_name.trim();
+    if display_name.len() > MAX_DISPLAY_NAME_LEN || display_name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "display_name is at most {MAX_DISPLAY_NAME_LEN} bytes of printable text"
+        )));
+    }
+    let enrollment = locked(state)?
+        .enroll(
+            &request.wallet_address,
+            &request.face_id,
+            display_name,
+            unix_ms(),
+        )
+        .map_err(api_error)?;
+    tracing::info!(wallet = %enrollment.wallet, face_id = %enrollment.face_id, "enrolled");
+    Ok(enrollment.into())
+}
+
+fn enrollments(state: &BiometricState) -> Result<EnrollmentsReply, ApiError> {
+    let enrollments = locked(state)?.enrollments().map_err(api_error)?;
+    Ok(EnrollmentsReply {
+        success: true,
+        enrollments: enrollments.into_iter().map(EnrollmentJson::from).collect(),
     })
 }
