@@ -54,7 +54,7 @@ pub mod session_feature {
 
 /// A wallet checked in or out at this camera, as the chain says.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
-#[type_name("mm.v1.CheckInEvent")]
+#[type_name("mm.v2.CheckInEvent")]
 #[repr(C)]
 pub struct CheckInEvent {
     /// [`CheckInChange`] code.

@@ -6,7 +6,8 @@
 
 use crate::{
     BestFaceRequest, BestFaceResponse, CheckInEvent, Detections as DetectionsMessage, FrameHeader,
-    GalleryUpdate, H264Header, JpegHeader, MediaRequest, MediaResponse, NodeStatus, OverlayPolicy,
+    GalleryEntryRequest, GalleryEntryResponse, GalleryRevision, H264Header, JpegHeader,
+    MediaRequest, MediaResponse, NodeStatus, OverlayPolicy,
 };
 use iceoryx2::prelude::ZeroCopySend;
 use std::fmt::Debug;
@@ -85,17 +86,13 @@ const NEWEST_MESSAGE_LIMITS: Limits = Limits {
     publisher_loans: 2,
 };
 
-/// Gallery updates: every one matters, and a late (or restarted) inference node replays the
-/// last 64 in order.
-const GALLERY_LIMITS: Limits = Limits {
+/// Check-in events: every one matters, and a late (or restarted) reader replays the last
+/// 64 in order (the current sessions themselves are on the Solana node's HTTP API).
+const CHECKIN_LIMITS: Limits = Limits {
     history: 64,
     subscriber_buffer: 64,
     ..NEWEST_MESSAGE_LIMITS
 };
-
-/// Check-in events: every one matters, and a late (or restarted) reader replays the last
-/// 64 in order (the current sessions themselves are on the Solana node's HTTP API).
-const CHECKIN_LIMITS: Limits = GALLERY_LIMITS;
 
 /// Node status: each node's newest is kept as history, so a reader that starts later sees
 /// every node at once; a reader's queue holds the newest of every node.
@@ -235,8 +232,10 @@ declare_streams! {
     Status = "status", STATUS_LIMITS, Messages(NodeStatus);
     /// What inference found in each processed frame.
     Detections = "detections", NEWEST_MESSAGE_LIMITS, Messages(DetectionsMessage);
-    /// Changes to the recognition gallery.
-    Gallery = "gallery", GALLERY_LIMITS, Messages(GalleryUpdate);
+    /// The recognition gallery changed (no embedding in it: see `GalleryEntry`).
+    Gallery = "gallery", NEWEST_MESSAGE_LIMITS, Messages(GalleryRevision);
+    /// One gallery entry, its embedding sealed to the requester.
+    GalleryEntry = "biometric/gallery", REQUEST_LIMITS, RequestResponse(GalleryEntryRequest, GalleryEntryResponse);
     /// What the overlay may draw.
     OverlayPolicy = "overlay/policy", NEWEST_MESSAGE_LIMITS, Messages(OverlayPolicy);
     /// The best face of the current frame with its embedding.

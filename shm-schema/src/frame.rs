@@ -137,7 +137,7 @@ impl Stage {
 /// Timestamps are CLOCK_MONOTONIC nanoseconds, comparable across processes on one machine;
 /// 0 means "not stamped".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
-#[type_name("mm.v1.FrameHeader")]
+#[type_name("mm.v2.FrameHeader")]
 #[repr(C)]
 pub struct FrameHeader {
     /// Strictly increasing for the lifetime of a camera, across capture restarts.

@@ -7,7 +7,7 @@ use iceoryx2::prelude::ZeroCopySend;
 /// (start codes included), `len` bytes. Every keyframe carries SPS and PPS in front, so a
 /// consumer that joins late starts at the next keyframe.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
-#[type_name("mm.v1.H264Header")]
+#[type_name("mm.v2.H264Header")]
 #[repr(C)]
 pub struct H264Header {
     /// The header of the frame this unit encodes; `capture_ns` is its presentation time.

@@ -5,7 +5,7 @@ use iceoryx2::prelude::ZeroCopySend;
 
 /// User header of a `frames/jpeg` sample; the payload is the JPEG file, `jpeg_len` bytes.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
-#[type_name("mm.v1.JpegHeader")]
+#[type_name("mm.v2.JpegHeader")]
 #[repr(C)]
 pub struct JpegHeader {
     /// The header of the frame this JPEG encodes, with its encode stage stamped.

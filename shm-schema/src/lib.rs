@@ -8,6 +8,7 @@ mod chain;
 mod declarations;
 mod fixed_str;
 mod frame;
+mod gallery;
 mod h264;
 mod jpeg;
 mod media;
@@ -24,6 +25,10 @@ pub use declarations::{
 };
 pub use fixed_str::FixedStr;
 pub use frame::{FrameHeader, PixelFormat, SourceKind, Stage, UnknownCode, STAGE_COUNT};
+pub use gallery::{
+    BestFaceRequest, BestFaceResponse, BestFaceStatus, GalleryEntryRequest, GalleryEntryResponse,
+    GalleryEntryStatus, GalleryRevision, SealedEmbedding, SEALED_EMBEDDING_LEN, SEAL_KEY_LEN,
+};
 pub use h264::H264Header;
 pub use jpeg::JpegHeader;
 pub use media::{
@@ -33,12 +38,11 @@ pub use media::{
 pub use names::{node_name, node_of, CameraId, InvalidCameraId, ServiceNames};
 pub use status::{NodeState, NodeStatus};
 pub use vision::{
-    BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, DisplayName, FaceDetection,
-    GalleryOp, GalleryUpdate, Gesture, HandDetection, Handedness, IdentityId, OverlayPolicy,
-    PersonDetection, VisionTimings, EMBEDDING_LEN, FACE_LANDMARKS, HAND_LANDMARKS, MAX_FACES,
-    MAX_HANDS, MAX_LABELLED_IDENTITIES, MAX_PERSONS,
+    Detections, DisplayName, FaceDetection, Gesture, HandDetection, Handedness, IdentityId,
+    OverlayPolicy, PersonDetection, VisionTimings, EMBEDDING_LEN, FACE_LANDMARKS, HAND_LANDMARKS,
+    MAX_FACES, MAX_HANDS, MAX_LABELLED_IDENTITIES, MAX_PERSONS,
 };
 
 /// Version of the message layouts in this crate. Bump it whenever a layout changes; it is part
 /// of every type's iceoryx2 type name (`mm.v<N>.<Type>`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

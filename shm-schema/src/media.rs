@@ -162,7 +162,7 @@ pub struct MediaState {
 
 /// A request to the media node.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
-#[type_name("mm.v1.MediaRequest")]
+#[type_name("mm.v2.MediaRequest")]
 #[repr(C)]
 pub struct MediaRequest {
     /// [`MediaAction`] code.
@@ -175,7 +175,7 @@ pub struct MediaRequest {
 
 /// The media node's answer.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ZeroCopySend)]
-#[type_name("mm.v1.MediaResponse")]
+#[type_name("mm.v2.MediaResponse")]
 #[repr(C)]
 pub struct MediaResponse {
     /// [`MediaOutcome`] code.

@@ -52,7 +52,7 @@ impl TryFrom<u32> for NodeState {
 
 /// Payload of the `status` service: one node's health.
 #[derive(Debug, Clone, Copy, PartialEq, ZeroCopySend)]
-#[type_name("mm.v1.NodeStatus")]
+#[type_name("mm.v2.NodeStatus")]
 #[repr(C)]
 pub struct NodeStatus {
     /// Node name (`capture`, `encode`, `api`, ...).

@@ -1,5 +1,4 @@
-//! Vision messages: the detections of one frame, gallery updates, the overlay policy and the
-//! best-face request of enrollment.
+//! Vision messages: the detections of one frame and the overlay policy.
 
 use crate::FixedStr;
 use iceoryx2::prelude::ZeroCopySend;
@@ -100,7 +99,7 @@ impl Handedness {
 
 /// One detected face, in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Default, ZeroCopySend)]
-#[type_name("mm.v1.FaceDetection")]
+#[type_name("mm.v2.FaceDetection")]
 #[repr(C)]
 pub struct FaceDetection {
     /// Box `[x1, y1, x2, y2]`.
@@ -126,7 +125,7 @@ impl FaceDetection {
 
 /// One detected hand, in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq, ZeroCopySend)]
-#[type_name("mm.v1.HandDetection")]
+#[type_name("mm.v2.HandDetection")]
 #[repr(C)]
 pub struct HandDetection {
     /// Box around the landmarks `[x1, y1, x2, y2]`.
@@ -161,7 +160,7 @@ impl Default for HandDetection {
 
 /// One detected person, in frame pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Default, ZeroCopySend)]
-#[type_name("mm.v1.PersonDetection")]
+#[type_name("mm.v2.PersonDetection")]
 #[repr(C)]
 pub struct PersonDetection {
     /// Box `[x1, y1, x2, y2]`.
@@ -172,7 +171,7 @@ pub struct PersonDetection {
 
 /// Microseconds each model stage took on one frame (0 = not run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ZeroCopySend)]
-#[type_name("mm.v1.VisionTimings")]
+#[type_name("mm.v2.VisionTimings")]
 #[repr(C)]
 pub struct VisionTimings {
     /// Resizing and tensor preparation shared by the models.
@@ -195,7 +194,7 @@ pub struct VisionTimings {
 
 /// What inference found in one frame (`mm/<camera>/detections`).
 #[derive(Debug, Clone, Copy, PartialEq, ZeroCopySend)]
-#[type_name("mm.v1.Detections")]
+#[type_name("mm.v2.Detections")]
 #[repr(C)]
 pub struct Detections {
     /// Sequence of the frame these detections belong to.
@@ -263,83 +262,9 @@ impl Detections {
     }
 }
 
-/// What a [`GalleryUpdate`] does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum GalleryOp {
-    /// Add the identity's embedding (replacing an earlier one of the same identity).
-    Upsert = 1,
-    /// Remove the identity.
-    Remove = 2,
-    /// Remove every identity.
-    Clear = 3,
-}
-
-/// A change to the in-memory gallery of the inference node (`mm/<camera>/gallery`).
-#[derive(Debug, Clone, Copy, PartialEq, ZeroCopySend)]
-#[type_name("mm.v1.GalleryUpdate")]
-#[repr(C)]
-pub struct GalleryUpdate {
-    /// [`GalleryOp`] code.
-    pub op: u32,
-    /// Zero.
-    pub reserved: u32,
-    /// Whose embedding.
-    pub identity: IdentityId,
-    /// Name to draw when the owner allows it.
-    pub display_name: DisplayName,
-    /// The embedding (for `Upsert`).
-    pub embedding: [f32; EMBEDDING_LEN],
-}
-
-impl GalleryUpdate {
-    /// Adds or replaces `identity`.
-    pub fn upsert(identity: &str, display_name: &str, embedding: [f32; EMBEDDING_LEN]) -> Self {
-        Self {
-            op: GalleryOp::Upsert as u32,
-            reserved: 0,
-            identity: IdentityId::new(identity),
-            display_name: DisplayName::new(display_name),
-            embedding,
-        }
-    }
-
-    /// Removes `identity`.
-    pub fn remove(identity: &str) -> Self {
-        Self {
-            op: GalleryOp::Remove as u32,
-            ..Self::upsert(identity, "", [0.0; EMBEDDING_LEN])
-        }
-    }
-
-    /// Empties the gallery.
-    pub fn clear() -> Self {
-        Self {
-            op: GalleryOp::Clear as u32,
-            ..Self::upsert("", "", [0.0; EMBEDDING_LEN])
-        }
-    }
-
-    /// The operation; unknown codes are `None`.
-    pub fn operation(&self) -> Option<GalleryOp> {
-        match self.op {
-            1 => Some(GalleryOp::Upsert),
-            2 => Some(GalleryOp::Remove),
-            3 => Some(GalleryOp::Clear),
-            _ => None,
-        }
-    }
-}
-
-impl Default for GalleryUpdate {
-    fn default() -> Self {
-        Self::clear()
-    }
-}
-
 /// What the overlay may draw (`mm/<camera>/overlay/policy`), set through the API.
 #[derive(Debug, Clone, Copy, PartialEq, ZeroCopySend)]
-#[type_name("mm.v1.OverlayPolicy")]
+#[type_name("mm.v2.OverlayPolicy")]
 #[repr(C)]
 pub struct OverlayPolicy {
     /// Increases with every change.
@@ -375,69 +300,5 @@ impl OverlayPolicy {
         self.labelled[..(self.labelled_count as usize).min(MAX_LABELLED_IDENTITIES)]
             .iter()
             .any(|allowed| allowed.as_str() == identity)
-    }
-}
-
-/// Asks inference for the embedding of the best face in the current frame
-/// (`mm/<camera>/inference/best-face`, request-response).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ZeroCopySend)]
-#[type_name("mm.v1.BestFaceRequest")]
-#[repr(C)]
-pub struct BestFaceRequest {
-    /// Smallest face side in pixels that is accepted; 0 = the node's default.
-    pub min_face_px: u32,
-    /// Zero.
-    pub reserved: u32,
-}
-
-/// Outcome of a [`BestFaceRequest`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum BestFaceStatus {
-    /// `face` and `embedding` are valid.
-    Found = 1,
-    /// No face in the current frame.
-    NoFace = 2,
-    /// Faces were seen, but all were too small or turned away.
-    TooSmall = 3,
-    /// No frame has arrived yet.
-    NoFrame = 4,
-    /// The models failed; see the inference node's status.
-    Failed = 5,
-}
-
-/// The answer to a [`BestFaceRequest`].
-#[derive(Debug, Clone, Copy, PartialEq, ZeroCopySend)]
-#[type_name("mm.v1.BestFaceResponse")]
-#[repr(C)]
-pub struct BestFaceResponse {
-    /// [`BestFaceStatus`] code.
-    pub status: u32,
-    /// Faces in the frame.
-    pub faces_in_frame: u32,
-    /// Sequence of the frame the face came from.
-    pub sequence: u64,
-    /// The chosen face.
-    pub face: FaceDetection,
-    /// Its embedding.
-    pub embedding: [f32; EMBEDDING_LEN],
-}
-
-impl BestFaceResponse {
-    /// A response without a face.
-    pub fn empty(status: BestFaceStatus, faces_in_frame: u32) -> Self {
-        Self {
-            status: status as u32,
-            faces_in_frame,
-            sequence: 0,
-            face: FaceDetection::default(),
-            embedding: [0.0; EMBEDDING_LEN],
-        }
-    }
-}
-
-impl Default for BestFaceResponse {
-    fn default() -> Self {
-        Self::empty(BestFaceStatus::NoFrame, 0)
     }
 }

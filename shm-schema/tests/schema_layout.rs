@@ -54,7 +54,9 @@ fn every_type_name_carries_the_schema_version() {
             JpegHeader::type_name(),
             NodeStatus::type_name(),
             mm_shm_schema::Detections::type_name(),
-            mm_shm_schema::GalleryUpdate::type_name(),
+            mm_shm_schema::GalleryRevision::type_name(),
+            mm_shm_schema::GalleryEntryRequest::type_name(),
+            mm_shm_schema::GalleryEntryResponse::type_name(),
             mm_shm_schema::OverlayPolicy::type_name(),
             mm_shm_schema::BestFaceRequest::type_name(),
             mm_shm_schema::BestFaceResponse::type_name(),
@@ -68,8 +70,9 @@ fn every_type_name_carries_the_schema_version() {
 #[test]
 fn vision_message_layouts_are_pinned() {
     use mm_shm_schema::{
-        BestFaceRequest, BestFaceResponse, Detections, FaceDetection, GalleryUpdate, HandDetection,
-        OverlayPolicy, PersonDetection, VisionTimings,
+        BestFaceRequest, BestFaceResponse, Detections, FaceDetection, GalleryEntryRequest,
+        GalleryEntryResponse, GalleryRevision, HandDetection, OverlayPolicy, PersonDetection,
+        VisionTimings,
     };
     assert_eq!(size_of::<FaceDetection>(), 160);
     assert_eq!(offset_of!(FaceDetection, landmarks), 24);
@@ -85,10 +88,13 @@ fn vision_message_layouts_are_pinned() {
     assert_eq!(offset_of!(Detections, timings), 48);
     assert_eq!(offset_of!(Detections, faces), 80);
     assert_eq!(offset_of!(Detections, hands), 80 + 16 * 160);
-    assert_eq!(size_of::<GalleryUpdate>(), 616);
-    assert_eq!(offset_of!(GalleryUpdate, embedding), 104);
+    assert_eq!(size_of::<GalleryRevision>(), 16);
+    assert_eq!(size_of::<GalleryEntryRequest>(), 48);
+    assert_eq!(size_of::<GalleryEntryResponse>(), 672);
+    assert_eq!(offset_of!(GalleryEntryResponse, sealed_embedding), 144);
     assert_eq!(size_of::<OverlayPolicy>(), 2064);
     assert_eq!(offset_of!(OverlayPolicy, labelled), 16);
-    assert_eq!(size_of::<BestFaceRequest>(), 8);
-    assert_eq!(size_of::<BestFaceResponse>(), 688);
+    assert_eq!(size_of::<BestFaceRequest>(), 40);
+    assert_eq!(size_of::<BestFaceResponse>(), 736);
+    assert_eq!(offset_of!(BestFaceResponse, sealed_embedding), 208);
 }

@@ -1,6 +1,7 @@
 //! Harness for end-to-end tests: starts the real supervisor (and through it every node) as
 //! processes, reads `/stream` like a browser does, and inspects processes and shared memory.
 
+pub mod biometric;
 pub mod media_probe;
 mod mjpeg;
 mod pipeline;

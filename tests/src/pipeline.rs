@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub struct PipelineBuilder {
     name: String,
     config: String,
-    nodes: &'static str,
+    nodes: String,
     encode_input: &'static str,
     camera_and_port: Option<(String, u16)>,
     keep_logs: bool,
@@ -43,16 +43,22 @@ impl PipelineBuilder {
     /// models of `scripts/fetch-models.sh`; without this the pipeline is capture, encode and
     /// api with encode reading raw frames.
     pub fn vision(mut self) -> Self {
-        self.nodes = "capture,inference,overlay,encode,api";
+        self.nodes = "capture,inference,overlay,encode,api".to_owned();
         self.encode_input = "composited";
         self
     }
 
     /// Runs only `nodes` (comma-separated, as `supervisor.nodes`), encode reading
     /// `encode_input` (`raw` or `composited`).
-    pub fn nodes(mut self, nodes: &'static str, encode_input: &'static str) -> Self {
-        self.nodes = nodes;
+    pub fn nodes(mut self, nodes: &str, encode_input: &'static str) -> Self {
+        self.nodes = nodes.to_owned();
         self.encode_input = encode_input;
+        self
+    }
+
+    /// Adds the biometric node (its port, database and device key are the pipeline's own).
+    pub fn biometric(mut self) -> Self {
+        self.nodes.push_str(",biometric");
         self
     }
 
@@ -79,6 +85,7 @@ impl PipelineBuilder {
             config_path,
             nodes: self.nodes,
             encode_input: self.encode_input,
+            biometric_port: free_port(),
             env: self.env,
             _dir: dir,
         };
@@ -100,8 +107,9 @@ pub struct Pipeline {
     camera: String,
     port: u16,
     config_path: PathBuf,
-    nodes: &'static str,
+    nodes: String,
     encode_input: &'static str,
+    biometric_port: u16,
     env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
@@ -113,7 +121,7 @@ impl Pipeline {
         PipelineBuilder {
             name: name.to_owned(),
             config: String::new(),
-            nodes: "capture,encode,api",
+            nodes: "capture,encode,api".to_owned(),
             encode_input: "raw",
             camera_and_port: None,
             keep_logs: false,
@@ -124,6 +132,21 @@ impl Pipeline {
     /// Where the media node of this pipeline keeps its recordings.
     pub fn videos_dir(&self) -> PathBuf {
         self._dir.path().join("videos")
+    }
+
+    /// The biometric node's URL for `path` (loopback; see [`PipelineBuilder::biometric`]).
+    pub fn biometric_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.biometric_port)
+    }
+
+    /// The biometric node's database.
+    pub fn biometric_database(&self) -> PathBuf {
+        self._dir.path().join("biometric.sqlite")
+    }
+
+    /// The folder of this pipeline's files (config, databases, media).
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
     }
 
     /// Where the media node of this pipeline keeps its photos.
@@ -153,12 +176,21 @@ impl Pipeline {
             .env("MM_CAMERA_ID", &self.camera)
             .env("MM_API_BIND", format!("127.0.0.1:{}", self.port))
             .env("MM_SUPERVISOR_BIN_DIR", &bin_dir)
-            .env("MM_SUPERVISOR_NODES", self.nodes)
+            .env("MM_SUPERVISOR_NODES", &self.nodes)
             .env("MM_ENCODE_INPUT", self.encode_input)
             .env("MM_INFERENCE_MODEL_DIR", model_dir())
             .env("MM_RECORDING_DIR", self.videos_dir())
             .env("MM_PHOTOS_DIR", self.photos_dir())
             .env("MM_ACCESS_DATABASE", self._dir.path().join("api.sqlite"))
+            .env(
+                "MM_BIOMETRIC_BIND",
+                format!("127.0.0.1:{}", self.biometric_port),
+            )
+            .env("MM_BIOMETRIC_DATABASE", self.biometric_database())
+            .env(
+                "MM_BIOMETRIC_DEVICE_KEY_FILE",
+                self._dir.path().join("biometric-device.key"),
+            )
             .env(
                 "MM_ACCESS_OWNER_WALLET",
                 crate::wallet::TestWallet::owner().address(),

@@ -3,97 +3,33 @@
 //! tampered with; no plaintext of it is on disk or in shared memory; a purge makes every copy
 //! unreadable; and `mm-biometric audit verify` finds an edited audit log.
 
-use mm_e2e::vision::detect_reports;
-use mm_e2e::{bin_dir, free_port, media, serial, Pipeline};
-use serde_json::{json, Value};
+use mm_e2e::biometric::{embedding_bytes, embedding_of, files_holding, get, post};
+use mm_e2e::{bin_dir, media, serial, Pipeline};
+use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-/// Obama's embedding from `obama2.jpg`.
-fn embedding() -> Vec<f32> {
-    let reports = detect_reports(&[&media("obama2.jpg")], &["--embeddings"], &[]);
-    reports[0]["faces"][0]["embedding"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect()
-}
-
-/// Every file under `dir` (recursively) that holds `needle`.
-fn files_holding(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(files_holding(&path, needle));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            if bytes.windows(needle.len()).any(|w| w == needle) {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
-}
-
-async fn post(client: &reqwest::Client, base: &str, path: &str, body: Value) -> (u16, Value) {
-    let response = client
-        .post(format!("{base}{path}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or_default(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     let _serial = serial().await;
-    let data = tempfile::tempdir().unwrap();
-    let database = data.path().join("biometric.sqlite");
-    let key_file = data.path().join("device.key");
-    let port = free_port();
-    let pipeline = Pipeline::builder("biometric")
+    let mut pipeline = Pipeline::builder("biometric")
         .nodes("biometric", "raw")
-        .env("MM_BIOMETRIC_BIND", &format!("127.0.0.1:{port}"))
-        .env("MM_BIOMETRIC_DATABASE", database.to_str().unwrap())
-        .env("MM_BIOMETRIC_DEVICE_KEY_FILE", key_file.to_str().unwrap())
         .keep_logs()
         .start();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while client
-        .get(format!("{base}/api/health"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no biometric node: {}",
-            pipeline.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    mm_e2e::biometric::wait_until_up(&pipeline, Duration::from_secs(20)).await;
+    let url = |path: &str| pipeline.biometric_url(path);
+    let database = pipeline.biometric_database();
+    let key_file = pipeline.data_dir().join("biometric-device.key");
     let alice = mm_e2e::wallet::TestWallet::from_seed(81).address();
     let bob = mm_e2e::wallet::TestWallet::from_seed(82).address();
-    let embedding = embedding();
+    let embedding = embedding_of(&media("obama2.jpg"));
     assert_eq!(embedding.len(), 128);
-    let plaintext: Vec<u8> = embedding.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let plaintext = embedding_bytes(&embedding);
 
     let (code, sealed) = post(
-        &client,
-        &base,
-        "/api/biometric/seal",
-        json!({"wallet_address": alice, "embedding": embedding}),
+        &url("/api/biometric/seal"),
+        &json!({"wallet_address": alice, "embedding": embedding}),
     )
     .await;
     assert_eq!(code, 200, "{sealed}");
@@ -105,20 +41,16 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     assert_eq!(sealed["package_hash"].as_str().unwrap().len(), 64);
 
     let (code, opened) = post(
-        &client,
-        &base,
-        "/api/biometric/open",
-        json!({"wallet_address": alice, "package": package}),
+        &url("/api/biometric/open"),
+        &json!({"wallet_address": alice, "package": package}),
     )
     .await;
     assert_eq!(code, 200, "{opened}");
     assert_eq!(opened["face_id"], sealed["face_id"]);
     assert!(opened.get("embedding").is_none(), "{opened}");
     let (code, _) = post(
-        &client,
-        &base,
-        "/api/biometric/open",
-        json!({"wallet_address": bob, "package": package}),
+        &url("/api/biometric/open"),
+        &json!({"wallet_address": bob, "package": package}),
     )
     .await;
     assert_eq!(code, 403);
@@ -130,48 +62,33 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     tampered[last] ^= 1;
     let tampered = base64::engine::general_purpose::STANDARD.encode(tampered);
     let (code, refused) = post(
-        &client,
-        &base,
-        "/api/biometric/open",
-        json!({"wallet_address": alice, "package": tampered}),
+        &url("/api/biometric/open"),
+        &json!({"wallet_address": alice, "package": tampered}),
     )
     .await;
     assert_eq!(code, 422, "{refused}");
 
     // Confirmed (here without the chain): the sealed face becomes alice's enrolled one.
     let (code, refused) = post(
-        &client,
-        &base,
-        "/api/biometric/enroll",
-        json!({"wallet_address": bob, "face_id": sealed["face_id"], "display_name": "Bob"}),
+        &url("/api/biometric/enroll"),
+        &json!({"wallet_address": bob, "face_id": sealed["face_id"], "display_name": "Bob"}),
     )
     .await;
     assert_eq!(code, 404, "another wallet's face: {refused}");
     let (code, refused) = post(
-        &client,
-        &base,
-        "/api/biometric/enroll",
-        json!({"wallet_address": alice, "face_id": sealed["face_id"], "display_name": "A\nB"}),
+        &url("/api/biometric/enroll"),
+        &json!({"wallet_address": alice, "face_id": sealed["face_id"], "display_name": "A\nB"}),
     )
     .await;
     assert_eq!(code, 400, "{refused}");
     let (code, enrolled) = post(
-        &client,
-        &base,
-        "/api/biometric/enroll",
-        json!({"wallet_address": alice, "face_id": sealed["face_id"], "display_name": "Alice"}),
+        &url("/api/biometric/enroll"),
+        &json!({"wallet_address": alice, "face_id": sealed["face_id"], "display_name": "Alice"}),
     )
     .await;
     assert_eq!(code, 200, "{enrolled}");
     let enrollments = || async {
-        let listed: Value = client
-            .get(format!("{base}/api/biometric/enrollments"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, listed) = get(&url("/api/biometric/enrollments")).await;
         listed["enrollments"].as_array().unwrap().clone()
     };
     let listed = enrollments().await;
@@ -182,33 +99,27 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
 
     // No plaintext embedding in the data folder or in shared memory (any 64 bytes of it).
     let needle = &plaintext[..64];
-    assert!(files_holding(data.path(), needle).is_empty());
+    assert!(files_holding(pipeline.data_dir(), needle).is_empty());
     assert!(files_holding(Path::new("/dev/shm"), needle).is_empty());
 
     // Purge: the wallet's key goes, and with it every copy of the package.
     let (code, purged) = post(
-        &client,
-        &base,
-        "/api/biometric/purge",
-        json!({"wallet_address": alice}),
+        &url("/api/biometric/purge"),
+        &json!({"wallet_address": alice}),
     )
     .await;
     assert_eq!(code, 200, "{purged}");
     assert_eq!(purged["key_destroyed"], true);
     assert_eq!(purged["purged_faces"], 1);
     let (code, _) = post(
-        &client,
-        &base,
-        "/api/biometric/open",
-        json!({"wallet_address": alice, "package": package}),
+        &url("/api/biometric/open"),
+        &json!({"wallet_address": alice, "package": package}),
     )
     .await;
     assert_eq!(code, 404);
     let (code, _) = post(
-        &client,
-        &base,
-        "/api/biometric/package",
-        json!({"wallet_address": alice, "face_id": sealed["face_id"]}),
+        &url("/api/biometric/package"),
+        &json!({"wallet_address": alice, "face_id": sealed["face_id"]}),
     )
     .await;
     assert_eq!(code, 404);
@@ -225,7 +136,7 @@ async fn sealed_faces_open_only_for_their_wallet_and_never_after_a_purge() {
     let logs = pipeline.logs();
     assert!(logs.contains(key_file.to_str().unwrap()), "{logs}");
     assert!(!logs.contains(key.trim()));
-    drop(pipeline);
+    pipeline.terminate(Duration::from_secs(10));
 
     // The audit log verifies: create_key, seal, open, enroll, purge (refusals record nothing).
     let verify = || {

@@ -44,7 +44,7 @@ async fn mm_shm_inspects_a_running_pipeline() {
             s["name"] == format!("mm/{camera}/frames/raw") && s["pattern"] == "publish_subscribe"
         })
         .unwrap_or_else(|| panic!("no frames/raw in {list}"));
-    assert_eq!(raw["header"][0], "mm.v1.FrameHeader");
+    assert_eq!(raw["header"][0], "mm.v2.FrameHeader");
     assert_eq!(raw["publishers"], 1);
     assert!(raw["subscribers"].as_u64().unwrap() >= 1, "{raw}");
     let nodes = list["nodes"].as_array().unwrap();
@@ -58,7 +58,7 @@ async fn mm_shm_inspects_a_running_pipeline() {
     }
     let table = stdout_of(&mm_shm(&camera, &["list"]));
     assert!(
-        table.contains("frames/jpeg") && table.contains("mm.v1.JpegHeader"),
+        table.contains("frames/jpeg") && table.contains("mm.v2.JpegHeader"),
         "{table}"
     );
     // `mm-shm list | head -0`: a reader gone before the output ends the tool quietly.

@@ -1,32 +1,20 @@
-//! Recognition end to end: the best face of the live frame comes back over request-response,
-//! an identity enrolled from another photo through the gallery is recognised in the stream,
-//! and its name is shown only once its owner turns labels on.
+//! Recognition end to end: the best face of the live frame comes back over request-response
+//! (its embedding sealed to the asker), an identity enrolled from another photo through the
+//! biometric node is recognised in the stream, and only once its owner turns labels on (the
+//! gallery inference reads holds only the labelled wallets).
 
 use mm_bus::Bus;
-use mm_e2e::vision::{
-    detect_reports, detections_where, face_box, left_edge_has_color, numbers, post_json_as,
-};
+use mm_e2e::vision::{detections_where, face_box, left_edge_has_color, post_json_as};
 use mm_e2e::wallet::TestWallet;
 use mm_e2e::{bin_dir, media, monotonic_ns, serial, MjpegReader, Pipeline};
 use mm_shm_schema::{
     session_feature, streams, BestFaceRequest, BestFaceStatus, CameraId, CheckInChange,
-    CheckInEvent, GalleryUpdate, Stream, EMBEDDING_LEN,
+    CheckInEvent, Stream, EMBEDDING_LEN,
 };
 use serde_json::Value;
 use solana_sdk::signature::Signer;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Obama's embedding from `obama2.jpg`, a different photo from the one the camera shows.
-fn enrollment_embedding() -> [f32; EMBEDDING_LEN] {
-    let photo = media("obama2.jpg");
-    let reports = detect_reports(&[&photo], &["--embeddings"], &[]);
-    let values: Vec<f32> = numbers(&reports[0]["faces"][0]["embedding"])
-        .into_iter()
-        .map(|v| v as f32)
-        .collect();
-    values.try_into().expect("128 values")
-}
 
 fn recognised_as<'a>(body: &'a Value, identity: &str) -> Option<&'a Value> {
     body["faces"]
@@ -71,18 +59,11 @@ async fn assert_presence_not_told(pipeline: &Pipeline, token: &str, span: Durati
     assert!(answers > 0, "no face in view to ask about");
 }
 
-/// Enrolls `wallet` as Obama (from another photo than the camera shows) over the gallery
-/// stream; the publisher can take it out again (and keeps the service open).
-fn enroll_obama(bus: &Bus, wallet: &str) -> mm_bus::MessagePublisher<GalleryUpdate> {
-    let gallery = bus.message_publisher::<streams::Gallery>().unwrap();
-    gallery
-        .publish(&GalleryUpdate::upsert(
-            wallet,
-            "Obama",
-            enrollment_embedding(),
-        ))
-        .unwrap();
-    gallery
+/// Enrolls `wallet` as Obama, from another photo (`obama2.jpg`) than the camera shows,
+/// through the biometric node.
+async fn enroll_obama(pipeline: &Pipeline, wallet: &str) {
+    let embedding = mm_e2e::biometric::embedding_of(&media("obama2.jpg"));
+    mm_e2e::biometric::enroll(pipeline, wallet, &embedding, "Obama").await;
 }
 
 /// The whole vision pipeline showing only the official portrait (obama.jpg), panning and
@@ -97,6 +78,7 @@ async fn obama_in_view(name: &str, extra: &str) -> (Pipeline, tempfile::TempDir)
         ))
         .config(extra)
         .vision()
+        .biometric()
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(30)).await;
     detections_where(&pipeline, Duration::from_secs(30), |b| {
@@ -118,15 +100,39 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     let obama_wallet = obama().address();
     let obama_token = obama().sign_in(&pipeline).await;
     let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
-    // Enrollment's request: the best face of the current frame, with its embedding.
+    // Enrollment's request: the best face of the current frame, its embedding sealed to the
+    // asker's one-time key.
     let best_face = bus.request_client::<streams::BestFace>().unwrap();
+    let requester = mm_bus_seal::Requester::new().unwrap();
+    let request = BestFaceRequest {
+        requester_key: requester.public_key(),
+        ..BestFaceRequest::default()
+    };
     let answer = best_face
-        .request(BestFaceRequest::default(), Duration::from_secs(5))
+        .request(request, Duration::from_secs(5))
         .await
         .expect("best-face answer");
     assert_eq!(answer.status, BestFaceStatus::Found as u32, "{answer:?}");
     assert!(answer.faces_in_frame >= 1);
-    let norm = answer.embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let mut embedding = [0f32; EMBEDDING_LEN];
+    requester
+        .open_f32s(
+            &answer.responder_key,
+            &answer.seal_context(),
+            &answer.sealed_embedding,
+            &mut embedding,
+        )
+        .expect("the best face opens for its asker");
+    let stranger = mm_bus_seal::Requester::new().unwrap();
+    assert!(stranger
+        .open_f32s(
+            &answer.responder_key,
+            &answer.seal_context(),
+            &answer.sealed_embedding,
+            &mut [0f32; EMBEDDING_LEN],
+        )
+        .is_err());
+    let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
     assert!((1.0..2.0).contains(&norm), "embedding norm {norm}");
     // `mm-shm list` names both sides of the request-response service.
     let list = Command::new(bin_dir().join("mm-shm"))
@@ -141,11 +147,11 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
         .iter()
         .find(|s| s["name"] == service && s["pattern"] == "request_response")
         .unwrap_or_else(|| panic!("no {service} in {list}"));
-    assert_eq!(entry["payload"][0], "mm.v1.BestFaceRequest", "{entry}");
-    assert_eq!(entry["response"][0], "mm.v1.BestFaceResponse", "{entry}");
+    assert_eq!(entry["payload"][0], "mm.v2.BestFaceRequest", "{entry}");
+    assert_eq!(entry["response"][0], "mm.v2.BestFaceResponse", "{entry}");
 
-    // Enroll from another photo; the gallery update reaches inference over the bus.
-    let gallery = enroll_obama(&bus, &obama_wallet);
+    // Enroll from another photo through the biometric node.
+    enroll_obama(&pipeline, &obama_wallet).await;
 
     // In view and enrolled, but the owner has not allowed labels: nobody learns that the
     // face is recognised, not even by asking about that wallet.
@@ -207,10 +213,18 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     set_obama_labels(&pipeline, &obama_token, false).await;
     assert_presence_not_told(&pipeline, &obama_token, Duration::from_secs(3)).await;
 
-    // Removing the identity from the gallery ends the recognition.
-    gallery
-        .publish(&GalleryUpdate::remove(&obama_wallet))
-        .unwrap();
+    // Labels on again, then a purge of the wallet ends the recognition.
+    set_obama_labels(&pipeline, &obama_token, true).await;
+    detections_where(&pipeline, Duration::from_secs(15), |b| {
+        recognised_as(b, &obama_wallet).is_some()
+    })
+    .await;
+    let (code, purged) = mm_e2e::biometric::post(
+        &pipeline.biometric_url("/api/biometric/purge"),
+        &serde_json::json!({"wallet_address": obama_wallet}),
+    )
+    .await;
+    assert_eq!(code, 200, "{purged}");
     detections_where(&pipeline, Duration::from_secs(15), |b| {
         b["faces"].as_array().is_some_and(|f| !f.is_empty())
             && recognised_as(b, &obama_wallet).is_none()
@@ -242,7 +256,7 @@ async fn a_wallet_checked_in_with_face_recognition_is_named_until_it_checks_out(
     let wallet = obama();
     let obama_wallet = wallet.address();
     let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
-    let _gallery = enroll_obama(&bus, &obama_wallet);
+    enroll_obama(&pipeline, &obama_wallet).await;
     // The chain, as the Solana node reports it (its events are tested in solana_checkins.rs).
     let chain = bus.message_publisher::<streams::CheckIns>().unwrap();
     let named = |b: &Value| recognised_as(b, &obama_wallet).is_some();

@@ -265,9 +265,12 @@ async fn run(
 /// without it) ends that. The new policy goes out through the handlers' channel.
 fn apply_check_in(vision: &VisionChannels, event: &CheckInEvent) {
     let wallet = solana_sdk::pubkey::Pubkey::new_from_array(event.wallet).to_string();
-    let labelled = event.change() == Ok(CheckInChange::CheckedIn) && event.face_recognition();
+    let checked_in = event.change() == Ok(CheckInChange::CheckedIn);
+    let labelled = checked_in && event.face_recognition();
     let policy = match vision.visualization.lock() {
-        Ok(mut visualization) => visualization.set_checked_in(&wallet, labelled),
+        Ok(mut visualization) => {
+            visualization.set_checked_in(&wallet, checked_in, event.face_recognition())
+        }
         Err(_) => return,
     };
     tracing::info!(%wallet, labelled, "check-in change");

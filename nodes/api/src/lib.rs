@@ -5,6 +5,7 @@ pub mod bus_thread;
 pub mod detections;
 pub mod frame;
 pub mod health_report;
+pub mod internal_nodes;
 pub mod media_client;
 pub mod ownership;
 pub mod routes;

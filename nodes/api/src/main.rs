@@ -49,8 +49,10 @@ fn main() -> anyhow::Result<()> {
         let media = mm_api::media_client::MediaControl::spawn(&config)?;
         let sessions = Sessions::open(&config.access, &config.camera_id, unix_ms())
             .context("opening the session database")?;
+        let internal = mm_api::internal_nodes::InternalNodes::new(&config)?;
         let state = AppState {
             media,
+            internal,
             sessions: Arc::new(sessions),
             detections,
             visualization,

@@ -2,6 +2,7 @@
 
 use crate::bus_thread::StatusView;
 use crate::detections::LatestDetections;
+use crate::internal_nodes::InternalNodes;
 use crate::media_client::MediaControl;
 use crate::session::Sessions;
 use crate::stats::FrameStats;
@@ -34,4 +35,6 @@ pub struct AppState {
     pub media: MediaControl,
     /// Sign-in challenges and sessions.
     pub sessions: Arc<Sessions>,
+    /// The biometric and Solana nodes' HTTP APIs.
+    pub internal: InternalNodes,
 }

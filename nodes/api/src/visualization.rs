@@ -25,6 +25,8 @@ pub struct ClientKey(pub String);
 /// Most wallets whose settings are kept; the least recently changed setting makes room for a
 /// new one.
 pub const MAX_CLIENTS: usize = 256;
+/// Most wallets known to be checked in (a busy camera's sessions, with room to spare).
+pub const MAX_PRESENT_WALLETS: usize = 4096;
 /// A setting nobody changed for this long is forgotten.
 pub const SETTING_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -35,6 +37,8 @@ pub struct Visualization {
     clients: BTreeMap<ClientKey, (ClientVisualization, Instant)>,
     /// Wallets checked in on chain with face recognition on.
     checked_in: BTreeSet<String>,
+    /// Wallets checked in on chain, with face recognition or without (enrollment needs it).
+    present: BTreeSet<String>,
     revision: u64,
 }
 
@@ -77,9 +81,20 @@ impl Visualization {
         self.policy()
     }
 
-    /// A wallet checked in (`true`, with face recognition on) or out (`false`) on chain;
-    /// returns the new policy.
-    pub fn set_checked_in(&mut self, wallet: &str, labelled: bool) -> OverlayPolicy {
+    /// A wallet checked in on chain (with face recognition on or off) or out; returns the
+    /// new policy.
+    pub fn set_checked_in(
+        &mut self,
+        wallet: &str,
+        checked_in: bool,
+        face_recognition: bool,
+    ) -> OverlayPolicy {
+        if !checked_in {
+            self.present.remove(wallet);
+        } else if self.present.len() < MAX_PRESENT_WALLETS {
+            self.present.insert(wallet.to_owned());
+        }
+        let labelled = checked_in && face_recognition;
         let changed = if labelled {
             // Bounded like the overlay's list: a wallet beyond it stays anonymous.
             self.checked_in.len() < MAX_LABELLED_IDENTITIES
@@ -91,6 +106,11 @@ impl Visualization {
             self.revision += 1;
         }
         self.policy()
+    }
+
+    /// Whether `wallet` is checked in at this camera on chain.
+    pub fn is_checked_in(&self, wallet: &str) -> bool {
+        self.present.contains(wallet)
     }
 
     /// A client's settings.
@@ -153,7 +173,7 @@ mod tests {
     #[test]
     fn a_check_in_with_face_recognition_labels_until_check_out() {
         let mut visualization = Visualization::default();
-        let policy = visualization.set_checked_in("alice", true);
+        let policy = visualization.set_checked_in("alice", true, true);
         assert!(policy.may_label("alice"));
         assert_eq!(policy.labelled_count, 1);
         // Her session's toggle too: still one entry.
@@ -163,7 +183,7 @@ mod tests {
         let policy = visualization.set(ClientKey("alice".into()), |c| c.faces = false);
         assert!(policy.may_label("alice"), "checked in: still consented");
         assert!(policy.revision > revision);
-        let policy = visualization.set_checked_in("alice", false);
+        let policy = visualization.set_checked_in("alice", false, false);
         assert!(!policy.may_label("alice"));
     }
 

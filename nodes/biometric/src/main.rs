@@ -2,6 +2,7 @@
 //! which checks the audit log's hash chain offline.
 
 use anyhow::Context;
+use mm_biometric::bus_side::{BusHandle, BusSide};
 use mm_biometric::routes::{self, BiometricState};
 use mm_biometric::store::BiometricStore;
 use mm_biometric::{audit, device_key};
@@ -88,10 +89,15 @@ async fn serve() -> anyhow::Result<()> {
         // Served anyway (refusing would stop purges too), and shown by /api/health.
         tracing::error!(%broken, "the audit log's chain is broken");
     }
+    let store = Arc::new(Mutex::new(store));
+    let (bus, inbox) = BusHandle::new();
+    let mut bus_side =
+        BusSide::open(&node.bus, inbox, store.clone()).context("opening the bus services")?;
     let state = BiometricState {
-        store: Arc::new(Mutex::new(store)),
+        store,
         camera_id: node.config.camera_id.clone(),
         model_id: config.model_id.clone(),
+        bus,
     };
     let server = mm_http::server::spawn(config.bind, routes::routes(state.clone())).await?;
     tracing::info!(bind = %config.bind, database = %config.database.display(), "serving");
@@ -103,6 +109,7 @@ async fn serve() -> anyhow::Result<()> {
                 tracing::info!(?signal, "stopping");
                 break;
             }
+            event = bus_side.next_event() => bus_side.handle(event).await,
             _ = status_tick.tick() => {
                 let stats = state.store.lock().ok().and_then(|mut store| {
                     let cutoff = mm_runtime::clock::unix_ms().saturating_sub(UNCONFIRMED_FACE_TTL_MS);

@@ -1,7 +1,6 @@
 //! The in-memory gallery of enrolled identities and matching against it.
 
 use crate::embedding::{distance, Embedding};
-use mm_shm_schema::{GalleryOp, GalleryUpdate};
 
 /// One enrolled identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,27 +63,9 @@ impl Gallery {
         before != self.entries.len()
     }
 
-    /// Applies a bus message; unknown operations are ignored and reported as false.
-    pub fn apply(&mut self, update: &GalleryUpdate) -> bool {
-        match update.operation() {
-            Some(GalleryOp::Upsert) => {
-                self.upsert(
-                    update.identity.as_str(),
-                    update.display_name.as_str(),
-                    update.embedding,
-                );
-                true
-            }
-            Some(GalleryOp::Remove) => {
-                self.remove(update.identity.as_str());
-                true
-            }
-            Some(GalleryOp::Clear) => {
-                self.entries.clear();
-                true
-            }
-            None => false,
-        }
+    /// Empties the gallery.
+    pub fn clear(&mut self) {
+        self.entries.clear();
     }
 
     /// The closest identity to `embedding` if its distance is below `threshold`.
@@ -124,16 +105,16 @@ mod tests {
     }
 
     #[test]
-    fn bus_updates_fill_replace_and_empty_the_gallery() {
+    fn an_identity_has_one_embedding() {
         let mut gallery = Gallery::new();
-        gallery.apply(&GalleryUpdate::upsert("alice", "Alice", embedding(0.0)));
-        gallery.apply(&GalleryUpdate::upsert("alice", "Alice", embedding(2.0)));
+        gallery.upsert("alice", "Alice", embedding(0.0));
+        gallery.upsert("alice", "Alice", embedding(2.0));
         assert_eq!(gallery.len(), 1);
         assert!(gallery.best_match(&embedding(2.0), 0.1).is_some());
-        gallery.apply(&GalleryUpdate::remove("alice"));
+        assert!(gallery.remove("alice"));
         assert!(gallery.is_empty());
-        gallery.apply(&GalleryUpdate::upsert("bob", "Bob", embedding(0.0)));
-        gallery.apply(&GalleryUpdate::clear());
+        gallery.upsert("bob", "Bob", embedding(0.0));
+        gallery.clear();
         assert!(gallery.is_empty());
     }
 }

@@ -8,6 +8,7 @@ use mm_runtime::NodeArgs;
 use std::io::Write;
 use std::path::PathBuf;
 
+mod gallery_fetch;
 mod node;
 
 #[derive(Parser)]

@@ -1,6 +1,8 @@
-//! The inference node: reads `frames/raw` in place, publishes `detections`, keeps the gallery
-//! from `gallery` messages, and answers best-face requests.
+//! The inference node: reads `frames/raw` in place, publishes `detections`, reads the gallery
+//! from the biometric node after each `gallery` notice, and answers best-face requests (the
+//! embedding sealed to the requester).
 
+use crate::gallery_fetch::{self, GalleryClient};
 use mm_bus::{
     Incoming, MessagePublisher, MessageSubscriber, ReceiveError, RequestError, RequestServer,
     SliceSample, SliceSubscriber,
@@ -14,12 +16,14 @@ use mm_runtime::report::ErrorChain;
 use mm_runtime::NodeContext;
 use mm_shm_schema::{
     streams, BestFaceRequest, BestFaceResponse, BestFaceStatus, Detections, FaceDetection,
-    FrameHeader, GalleryUpdate, Stream,
+    FrameHeader, GalleryRevision, Stream, SEAL_KEY_LEN,
 };
 use std::time::{Duration, Instant};
 
 /// A best-face request waits at most this long for a frame before it is answered `NoFrame`.
 const REQUEST_FRAME_WAIT: Duration = Duration::from_secs(1);
+/// After a failed read of the gallery, the next try comes this much later.
+const GALLERY_RETRY: Duration = Duration::from_secs(2);
 
 type BestFaceServer = RequestServer<BestFaceRequest, BestFaceResponse>;
 type PendingRequest = (Instant, Incoming<BestFaceRequest, BestFaceResponse>);
@@ -69,7 +73,9 @@ async fn serve(
         #[cfg(feature = "cuda")]
         pinned,
         detections: node.bus.message_publisher::<streams::Detections>()?,
-        gallery: node.bus.message_subscriber::<streams::Gallery>()?,
+        gallery_notices: node.bus.message_subscriber::<streams::Gallery>()?,
+        gallery_client: node.bus.request_client::<streams::GalleryEntry>()?,
+        gallery_retry: None,
         best_face: node.bus.request_server::<streams::BestFace>()?,
         min_face_px: node.config.inference.min_face_px,
         pending: Vec::new(),
@@ -82,8 +88,10 @@ async fn serve(
 
 /// What woke inference.
 enum Arrived {
-    /// Gallery changes, oldest first.
-    Gallery(Vec<GalleryUpdate>),
+    /// The gallery changed: the newest notice.
+    Gallery(GalleryRevision),
+    /// The gallery could not be read: the time to try again came.
+    GalleryRetry,
     /// A client sent best-face requests.
     Requests,
     /// A frame to process.
@@ -108,7 +116,10 @@ struct InferenceWork {
     #[cfg(feature = "cuda")]
     pinned: Option<mm_inference::cuda::PinnedFrames>,
     detections: MessagePublisher<Detections>,
-    gallery: MessageSubscriber<GalleryUpdate>,
+    gallery_notices: MessageSubscriber<GalleryRevision>,
+    gallery_client: GalleryClient,
+    /// The notice to read again, and when, after a failed read.
+    gallery_retry: Option<(Instant, GalleryRevision)>,
     best_face: BestFaceServer,
     min_face_px: u32,
     pending: Vec<PendingRequest>,
@@ -122,7 +133,8 @@ impl NodeWork for InferenceWork {
     async fn next(&mut self) -> Result<Arrived, WaitError> {
         tokio::select! {
             biased;
-            updates = self.gallery.next_batch() => Ok(Arrived::Gallery(updates?)),
+            notice = self.gallery_notices.next_latest() => Ok(Arrived::Gallery(notice?)),
+            () = wait_until(self.gallery_retry.map(|(at, _)| at)) => Ok(Arrived::GalleryRetry),
             woken = self.best_face.wait() => woken.map(|()| Arrived::Requests).map_err(WaitError::from),
             sample = self.frames.next() => Ok(Arrived::Frame(sample?)),
         }
@@ -130,14 +142,11 @@ impl NodeWork for InferenceWork {
 
     async fn handle(&mut self, node: &mut NodeContext, input: Arrived) {
         match input {
-            Arrived::Gallery(updates) => {
-                for update in &updates {
-                    self.vision.gallery_mut().apply(update);
+            Arrived::Gallery(notice) => self.read_gallery(notice).await,
+            Arrived::GalleryRetry => {
+                if let Some((_, notice)) = self.gallery_retry.take() {
+                    self.read_gallery(notice).await;
                 }
-                tracing::info!(
-                    enrolled = self.vision.gallery_mut().len(),
-                    "gallery updated"
-                );
             }
             Arrived::Requests => {
                 while let Ok(Some(request)) = self.best_face.try_next() {
@@ -154,6 +163,27 @@ impl NodeWork for InferenceWork {
 }
 
 impl InferenceWork {
+    /// Replaces the gallery with the biometric node's at `notice`. A gallery that cannot be
+    /// read is emptied (no name is better than a withdrawn one) and read again later.
+    async fn read_gallery(&mut self, notice: GalleryRevision) {
+        match gallery_fetch::fetch(&self.gallery_client, notice).await {
+            Ok((revision, gallery)) => {
+                *self.vision.gallery_mut() = gallery;
+                self.gallery_retry = None;
+                tracing::info!(
+                    revision,
+                    enrolled = self.vision.gallery_mut().len(),
+                    "gallery read"
+                );
+            }
+            Err(error) => {
+                self.vision.gallery_mut().clear();
+                self.gallery_retry = Some((Instant::now() + GALLERY_RETRY, notice));
+                tracing::warn!(error = %ErrorChain(&error), "gallery not read; no face is recognised until it is");
+            }
+        }
+    }
+
     /// Runs every model over one frame, publishes the detections and answers waiting
     /// best-face requests from it.
     fn process(&mut self, node: &mut NodeContext, sample: SliceSample<FrameHeader>) {
@@ -252,9 +282,13 @@ fn answer_pending(
     default_min_px: u32,
 ) {
     for (_, request) in pending.drain(..) {
-        let asked = request.payload().min_face_px;
-        let min_px = if asked == 0 { default_min_px } else { asked };
-        let response = best_face_response(frame, sequence, min_px as f32);
+        let asked = *request.payload();
+        let min_px = if asked.min_face_px == 0 {
+            default_min_px
+        } else {
+            asked.min_face_px
+        };
+        let response = best_face_response(frame, sequence, min_px as f32, &asked.requester_key);
         if let Err(error) = server.respond(request, &response) {
             tracing::warn!(error = %ErrorChain(&error), "cannot answer best-face request");
         }
@@ -276,10 +310,18 @@ fn answer_stale(server: &BestFaceServer, pending: &mut Vec<PendingRequest>) {
 }
 
 /// The answer for one processed frame.
-fn best_face_response(frame: &FrameVision, sequence: u64, min_px: f32) -> BestFaceResponse {
+fn best_face_response(
+    frame: &FrameVision,
+    sequence: u64,
+    min_px: f32,
+    requester_key: &[u8; SEAL_KEY_LEN],
+) -> BestFaceResponse {
     let faces = frame.faces.len() as u32;
     if frame.faces.is_empty() {
         return BestFaceResponse::empty(BestFaceStatus::NoFace, 0);
+    }
+    if frame.enrollable_faces(min_px) > 1 {
+        return BestFaceResponse::empty(BestFaceStatus::Several, faces);
     }
     let Some(best) = frame.best_face(min_px) else {
         return BestFaceResponse::empty(BestFaceStatus::TooSmall, faces);
@@ -288,7 +330,7 @@ fn best_face_response(frame: &FrameVision, sequence: u64, min_px: f32) -> BestFa
     let Some(embedding) = face.embedding else {
         return BestFaceResponse::empty(BestFaceStatus::Failed, faces);
     };
-    BestFaceResponse {
+    let mut response = BestFaceResponse {
         status: BestFaceStatus::Found as u32,
         faces_in_frame: faces,
         sequence,
@@ -299,6 +341,30 @@ fn best_face_response(frame: &FrameVision, sequence: u64, min_px: f32) -> BestFa
             landmarks: face.landmarks,
             ..FaceDetection::default()
         },
-        embedding,
+        ..BestFaceResponse::empty(BestFaceStatus::Found, faces)
+    };
+    let sealed = mm_bus_seal::seal_f32s(
+        requester_key,
+        &response.seal_context(),
+        &embedding,
+        &mut response.sealed_embedding,
+    );
+    match sealed {
+        Ok(responder_key) => {
+            response.responder_key = responder_key;
+            response
+        }
+        Err(error) => {
+            tracing::warn!(error = %ErrorChain(&error), "best face not sealed");
+            BestFaceResponse::empty(BestFaceStatus::Failed, faces)
+        }
+    }
+}
+
+/// Returns at `at`, never when it is `None`.
+async fn wait_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }

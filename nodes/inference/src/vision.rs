@@ -93,10 +93,23 @@ impl FrameVision {
         self.faces
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.min_side() >= min_side && f.frontality() >= 0.5)
+            .filter(|(_, f)| enrollable(f, min_side))
             .max_by(|(_, a), (_, b)| quality(a).total_cmp(&quality(b)))
             .map(|(i, _)| i)
     }
+
+    /// How many faces enrollment could take: when more than one, whose face it would be is
+    /// ambiguous.
+    pub fn enrollable_faces(&self, min_side: f32) -> usize {
+        self.faces
+            .iter()
+            .filter(|f| enrollable(f, min_side))
+            .count()
+    }
+}
+
+fn enrollable(face: &Face, min_side: f32) -> bool {
+    face.min_side() >= min_side && face.frontality() >= 0.5
 }
 
 fn quality(face: &Face) -> f32 {

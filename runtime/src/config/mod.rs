@@ -14,6 +14,7 @@ mod biometric;
 mod bus;
 mod capture;
 mod encode;
+mod enrollment;
 mod h264;
 mod inference;
 mod livepeer;
@@ -32,6 +33,7 @@ pub use biometric::{BiometricConfig, DEVICE_KEY_ENV};
 pub use bus::BusConfig;
 pub use capture::{CaptureConfig, SourceChoice, V4l2FormatChoice};
 pub use encode::{EncodeConfig, EncodeInput};
+pub use enrollment::EnrollmentConfig;
 pub use h264::H264Config;
 pub use inference::{ExecutionProvider, HandModel, InferenceConfig, Preprocess};
 pub use livepeer::{LivepeerConfig, STREAM_KEY_ENV};
@@ -103,6 +105,8 @@ pub struct Config {
     pub solana: SolanaConfig,
     /// The biometric node.
     pub biometric: BiometricConfig,
+    /// How faces are enrolled.
+    pub enrollment: EnrollmentConfig,
     /// The supervisor.
     pub supervisor: SupervisorConfig,
     /// The shared-memory bus.
@@ -128,6 +132,7 @@ impl Default for Config {
             access: AccessConfig::default(),
             solana: SolanaConfig::default(),
             biometric: BiometricConfig::default(),
+            enrollment: EnrollmentConfig::default(),
             supervisor: SupervisorConfig::default(),
             bus: BusConfig::default(),
             log: LogConfig::default(),

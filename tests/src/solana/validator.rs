@@ -1,35 +1,24 @@
-//! A real `solana-test-validator` (agave 3.1.12, built once by `scripts/solana-validator.sh`
-//! into `.cache/solana`) on loopback ports of its own, with accounts put into its genesis in
-//! the program's exact layouts and the stub program at the program id.
+//! The tests' local validator: a real Solana runtime (litesvm: the SVM, BPF loaders and
+//! System Program of a validator) in this process, serving Solana's JSON-RPC and websocket
+//! interfaces on loopback ports of its own, with accounts put in place in the program's exact
+//! layouts and the stub program at the program id. A slot passes every 400 ms with a new
+//! blockhash.
+//!
+//! It replaced agave's `solana-test-validator`, whose cold build took 25 minutes or more of
+//! every CI run; mm-solana's RPC and pubsub clients run unchanged against it.
 
+use super::ledger::Ledger;
+use super::rpc_server::{serve_http, serve_websocket, ChainState};
 use super::stub_program;
-use crate::free_port;
-use base64::Engine;
 use mm_solana::rpc::{Commitment, Endpoint, RpcClient};
-use solana_sdk::instruction::Instruction;
-use solana_sdk::message::Message;
+use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::Keypair;
-use solana_sdk::signer::Signer;
-use solana_sdk::transaction::Transaction;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, oneshot, watch};
 
-/// The validator binary: `MM_SOLANA_TEST_VALIDATOR`, else `.cache/solana/bin` in the repository.
-pub fn validator_binary() -> PathBuf {
-    let path = std::env::var_os("MM_SOLANA_TEST_VALIDATOR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/solana/bin/solana-test-validator")
-        });
-    assert!(
-        path.is_file(),
-        "{} missing: run scripts/solana-validator.sh",
-        path.display()
-    );
-    path
-}
+/// How long a slot lasts.
+const SLOT_TIME: Duration = Duration::from_millis(400);
 
 /// An account for the genesis.
 #[derive(Debug, Clone)]
@@ -74,85 +63,83 @@ impl ValidatorBuilder {
         self
     }
 
-    /// Starts the validator and waits until its RPC answers.
+    /// Starts the validator; its RPC answers when this returns.
     pub async fn start(self) -> TestValidator {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let rpc_port = free_rpc_port();
-        let mut command = Command::new(validator_binary());
-        command
-            .arg("--ledger")
-            .arg(dir.path().join("ledger"))
-            .args(["--rpc-port", &rpc_port.to_string()])
-            .args(["--faucet-port", &free_port().to_string()])
-            .args(["--gossip-port", &free_port().to_string()])
-            .args(["--bind-address", "127.0.0.1"])
-            .arg("--reset")
-            .arg("--quiet")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let stub = dir.path().join("stub.so");
-        std::fs::write(&stub, stub_program::elf()).expect("write the stub program");
+        let mut ledger = Ledger::new();
         for program in &self.programs {
-            command
-                .arg("--bpf-program")
-                .arg(program.to_string())
-                .arg(&stub);
+            ledger.add_program(*program, &stub_program::elf());
         }
-        for (index, account) in self.accounts.iter().enumerate() {
-            let file = dir.path().join(format!("account-{index}.json"));
-            std::fs::write(&file, account_json(account)).expect("write a genesis account");
-            command
-                .arg("--account")
-                .arg(account.address.to_string())
-                .arg(&file);
+        for account in self.accounts {
+            ledger.set_account(
+                account.address,
+                Account {
+                    lamports: account.lamports,
+                    data: account.data,
+                    owner: account.owner,
+                    executable: false,
+                    rent_epoch: 0,
+                },
+            );
         }
-        let child = command.spawn().expect("start solana-test-validator");
-        let validator = TestValidator {
-            child: Some(child),
+        let http = std::net::TcpListener::bind("127.0.0.1:0").expect("an RPC port");
+        let websocket = std::net::TcpListener::bind("127.0.0.1:0").expect("a websocket port");
+        let rpc_port = http.local_addr().expect("RPC address").port();
+        let ws_port = websocket.local_addr().expect("websocket address").port();
+        let state = Arc::new(ChainState {
+            ledger: Mutex::new(ledger),
+            frozen: watch::channel(false).0,
+            landed: broadcast::channel(256).0,
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("test-validator".to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("the validator's runtime");
+                runtime.block_on(async move {
+                    tokio::select! {
+                        _ = serve_http(http, served.clone()) => {}
+                        _ = serve_websocket(websocket, served.clone()) => {}
+                        _ = slots(served) => {}
+                        _ = stopped => {}
+                    }
+                });
+                runtime.shutdown_background();
+            })
+            .expect("the validator's thread");
+        TestValidator {
             rpc_port,
-            _dir: dir,
-        };
-        validator.wait_until_ready(Duration::from_secs(90)).await;
-        for program in &self.programs {
-            validator
-                .wait_until_deployed(program, Duration::from_secs(60))
-                .await;
+            ws_port,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
         }
-        validator
     }
 }
 
-fn account_json(account: &GenesisAccount) -> String {
-    let data = base64::engine::general_purpose::STANDARD.encode(&account.data);
-    serde_json::json!({
-        "pubkey": account.address.to_string(),
-        "account": {
-            "lamports": account.lamports,
-            "data": [data, "base64"],
-            "owner": account.owner.to_string(),
-            "executable": false,
-            "rentEpoch": 0,
-            "space": account.data.len(),
-        }
-    })
-    .to_string()
-}
-
-/// An RPC port whose websocket port (the next one) is free too.
-fn free_rpc_port() -> u16 {
+async fn slots(state: Arc<ChainState>) {
+    let mut tick = tokio::time::interval(SLOT_TIME);
     loop {
-        let port = free_port();
-        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
+        tick.tick().await;
+        state
+            .ledger
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .advance_slot();
     }
 }
 
-/// A running validator; dropping it kills it.
+/// A running validator; dropping it stops it.
 pub struct TestValidator {
-    child: Option<Child>,
     rpc_port: u16,
-    _dir: tempfile::TempDir,
+    ws_port: u16,
+    state: Arc<ChainState>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestValidator {
@@ -168,7 +155,7 @@ impl TestValidator {
 
     /// Its websocket port.
     pub fn ws_port(&self) -> u16 {
-        self.rpc_port + 1
+        self.ws_port
     }
 
     /// A client of it at `confirmed`.
@@ -177,89 +164,25 @@ impl TestValidator {
         RpcClient::new(endpoint, Commitment::Confirmed, Duration::from_secs(10))
     }
 
-    fn pid(&self) -> nix::unistd::Pid {
-        let child = self.child.as_ref().expect("running validator");
-        nix::unistd::Pid::from_raw(child.id() as i32)
-    }
-
-    /// Freezes the process (SIGSTOP): its RPC stops answering, as an endpoint that hangs.
+    /// Stops answering, on the RPC and the websocket alike (requests hang), as an endpoint
+    /// that hangs; the chain itself goes on.
     pub fn freeze(&self) {
-        nix::sys::signal::kill(self.pid(), nix::sys::signal::Signal::SIGSTOP).expect("SIGSTOP");
+        self.state.frozen.send_replace(true);
     }
 
-    /// Lets it run again (SIGCONT).
+    /// Answers again, the held requests first.
     pub fn thaw(&self) {
-        nix::sys::signal::kill(self.pid(), nix::sys::signal::Signal::SIGCONT).expect("SIGCONT");
-    }
-
-    async fn wait_until_ready(&self, timeout: Duration) {
-        let client = self.client();
-        let started = Instant::now();
-        loop {
-            if client.latest_blockhash().await.is_ok() {
-                return;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "solana-test-validator did not answer within {timeout:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-}
-
-impl TestValidator {
-    /// A program in the genesis becomes callable a few slots after the RPC answers; until
-    /// then a call fails with "Program is not deployed". Simulates one call (paid by the
-    /// validator's faucet) until it gets through.
-    async fn wait_until_deployed(&self, program: &Pubkey, timeout: Duration) {
-        let faucet = std::fs::read_to_string(self._dir.path().join("ledger/faucet-keypair.json"))
-            .expect("faucet keypair");
-        let bytes: Vec<u8> = serde_json::from_str(&faucet).expect("keypair JSON");
-        let payer = Keypair::try_from(bytes.as_slice()).expect("keypair bytes");
-        let instruction = Instruction {
-            program_id: *program,
-            accounts: vec![],
-            data: vec![],
-        };
-        let client = self.client();
-        let started = Instant::now();
-        loop {
-            let blockhash = client
-                .latest_blockhash()
-                .await
-                .expect("blockhash")
-                .blockhash;
-            let message = Message::new(std::slice::from_ref(&instruction), Some(&payer.pubkey()));
-            let transaction = Transaction::new(&[&payer], message, blockhash);
-            let wire = base64::engine::general_purpose::STANDARD
-                .encode(bincode::serialize(&transaction).expect("serialize"));
-            let config = serde_json::json!({"encoding": "base64", "commitment": "confirmed"});
-            let result = client
-                .call("simulateTransaction", serde_json::json!([wire, config]))
-                .await
-                .expect("simulateTransaction");
-            if result["value"]["err"].is_null() {
-                return;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "the stub program at {program} never became callable: {result}"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        self.state.frozen.send_replace(false);
     }
 }
 
 impl Drop for TestValidator {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.id() as i32),
-                nix::sys::signal::Signal::SIGCONT,
-            );
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

@@ -5,7 +5,7 @@ use mm_bus::{Bus, Ipc};
 use mm_bus::{MessageSubscriber, SliceSubscriber};
 use mm_runtime::clock::monotonic_ns;
 use mm_shm_schema::{
-    streams, CheckInEvent, Detections, FrameHeader, GalleryUpdate, H264Header, JpegHeader,
+    streams, CheckInEvent, Detections, FrameHeader, GalleryRevision, H264Header, JpegHeader,
     NodeStatus, OverlayPolicy, Stage, Stream,
 };
 use std::time::{Duration, Instant};
@@ -38,7 +38,7 @@ pub enum Watcher {
     /// `detections`: timed like frames, the inference stage stamped with its finish time.
     Detections(MessageSubscriber<Detections>),
     /// `gallery`: counted only.
-    Gallery(MessageSubscriber<GalleryUpdate>),
+    Gallery(MessageSubscriber<GalleryRevision>),
     /// `overlay/policy`: counted only.
     Policy(MessageSubscriber<OverlayPolicy>),
     /// `chain/checkins`: counted only.
@@ -64,7 +64,7 @@ impl Watcher {
                 Watcher::Policy(bus.message_subscriber::<streams::OverlayPolicy>()?)
             }
             Stream::CheckIns => Watcher::CheckIns(bus.message_subscriber::<streams::CheckIns>()?),
-            Stream::BestFace | Stream::MediaControl => {
+            Stream::BestFace | Stream::MediaControl | Stream::GalleryEntry => {
                 anyhow::bail!(
                     "{} is request-response: there is nothing to watch",
                     stream.suffix()

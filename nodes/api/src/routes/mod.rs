@@ -3,6 +3,7 @@
 //! Every route is a [`RouteSpec`] in [`ROUTES`]: its filter is built from it, the index lists
 //! it, and the tests walk it.
 
+mod enrollment;
 mod files;
 mod health;
 mod index;
@@ -21,6 +22,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use warp::{Filter, Reply};
 
+pub use enrollment::{
+    EnrolledFace, EnrolledFacesReply, EnrolledReply, EnrollmentJson, OwnEnrollmentReply,
+    PrepareReply,
+};
 pub use files::DeletedReply;
 pub use health::{CameraInfo, HealthReply};
 pub use media::{
@@ -63,6 +68,13 @@ pub static ROUTES: &[&RouteSpec] = &[
     &files::VIDEO_GET,
     &files::VIDEO_HEAD,
     &files::VIDEO_DELETE,
+    &enrollment::PREPARE,
+    &enrollment::CONFIRM,
+    &enrollment::ENROLL_LOCAL,
+    &enrollment::ENROLLMENT_GET,
+    &enrollment::ENROLLMENT_DELETE,
+    &enrollment::ENROLLED_FACES,
+    &enrollment::ENROLLED_CLEAR,
 ];
 
 /// Every route, with a request id on each, JSON errors for everything that matches none,
@@ -83,7 +95,9 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .unify()
         .or(media::routes(state.clone()))
         .unify()
-        .or(files::routes(state))
+        .or(files::routes(state.clone()))
+        .unify()
+        .or(enrollment::routes(state))
         .unify()
         .recover(handle_rejection)
         .unify();

@@ -3,6 +3,7 @@
 //! package opens for its wallet and says what it is bound to, and only the bus services give
 //! embeddings, to the processes that hold them in memory.
 
+use crate::bus_side::{BestFace, BusHandle};
 use crate::package::{self, FacePackage};
 use crate::store::{BiometricError, BiometricStore, Enrollment};
 use base64::Engine as _;
@@ -11,6 +12,7 @@ use mm_http::rejection::handle_rejection;
 use mm_http::request_log::with_request_log;
 use mm_http::{json_with_status, respond, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::unix_ms;
+use mm_shm_schema::BestFaceStatus;
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,8 @@ pub struct BiometricState {
     pub camera_id: String,
     /// The model sealed embeddings are bound to.
     pub model_id: String,
+    /// The bus side: best faces, gallery changes.
+    pub bus: BusHandle,
 }
 
 macro_rules! route {
@@ -80,6 +84,20 @@ route!(
 );
 
 route!(
+    PURGE_ALL,
+    "purge_all",
+    POST,
+    "/api/biometric/purge-all",
+    "Purges every wallet (the owner's clear of enrolled faces): every key destroyed."
+);
+route!(
+    PREPARE,
+    "prepare",
+    POST,
+    "/api/biometric/prepare",
+    "Seals the best face in view for {wallet_address}: its package, id and hash (400 when no face, one too small or turned away, or several are in view)."
+);
+route!(
     ENROLL,
     "enroll",
     POST,
@@ -103,6 +121,8 @@ pub static ROUTES: &[&RouteSpec] = &[
     &OPEN,
     &PACKAGE,
     &PURGE,
+    &PURGE_ALL,
+    &PREPARE,
     &ENROLL,
     &ENROLLMENTS,
 ];
@@ -150,6 +170,24 @@ pub struct EnrollmentsReply {
     pub success: bool,
     /// Oldest first.
     pub enrollments: Vec<EnrollmentJson>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrepareRequest {
+    wallet_address: String,
+}
+
+/// A face sealed from the live frame.
+#[derive(Debug, Serialize)]
+pub struct PreparedReply {
+    /// The package, as `seal` answers it.
+    #[serde(flatten)]
+    pub package: PackageReply,
+    /// Faces in the frame it came from.
+    pub faces_in_frame: u32,
+    /// That frame's sequence number.
+    pub frame_sequence: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,6 +336,19 @@ pub fn routes(
         .and(json_body::<PurgeRequest>())
         .and(with_state())
         .map(|request: PurgeRequest, state: BiometricState| respond(purge(&state, &request)));
+    let purge_all = PURGE_ALL
+        .filter()
+        .and(with_state())
+        .map(|state: BiometricState| respond(purge_all(&state)));
+    let prepare = PREPARE
+        .filter()
+        .and(json_body::<PrepareRequest>())
+        .and(with_state())
+        .then(
+            |request: PrepareRequest, state: BiometricState| async move {
+                respond(prepare(&state, &request).await)
+            },
+        );
     let enroll = ENROLL
         .filter()
         .and(json_body::<EnrollRequest>())
@@ -319,6 +370,10 @@ pub fn routes(
         .or(package)
         .unify()
         .or(purge)
+        .unify()
+        .or(purge_all)
+        .unify()
+        .or(prepare)
         .unify()
         .or(enroll)
         .unify()
@@ -407,6 +462,67 @@ fn seal(state: &BiometricState, request: &SealRequest) -> Result<PackageReply, A
     Ok(package_reply(sealed.face_id, &sealed.package))
 }
 
+/// Reply of `purge-all`.
+#[derive(Debug, Serialize)]
+pub struct PurgeAllReply {
+    /// Always true.
+    pub success: bool,
+    /// Wallets whose keys were destroyed.
+    pub purged_wallets: usize,
+}
+
+fn purge_all(state: &BiometricState) -> Result<PurgeAllReply, ApiError> {
+    let purged = locked(state)?.purge_all(unix_ms()).map_err(api_error)?;
+    state.bus.gallery_changed();
+    tracing::info!(wallets = purged.len(), "every wallet purged");
+    Ok(PurgeAllReply {
+        success: true,
+        purged_wallets: purged.len(),
+    })
+}
+
+async fn prepare(
+    state: &BiometricState,
+    request: &PrepareRequest,
+) -> Result<PreparedReply, ApiError> {
+    package::wallet_bytes(&request.wallet_address)
+        .map_err(|error| ApiError::bad_request(error.to_string()))?;
+    let best: BestFace = state.bus.best_face().await.map_err(|error| {
+        tracing::warn!(error = %mm_runtime::report::ErrorChain(&error), "no best face");
+        ApiError::unavailable(format!("no face from inference: {error}"))
+    })?;
+    let refusal = |message: &str| Err(ApiError::bad_request(message));
+    let embedding = match (best.status, &best.embedding) {
+        (BestFaceStatus::Found, Some(embedding)) => embedding,
+        (BestFaceStatus::NoFace, _) => return refusal("no face is in view"),
+        (BestFaceStatus::TooSmall, _) => {
+            return refusal(
+                "the face in view is too small or turned away: come closer and face the camera",
+            )
+        }
+        (BestFaceStatus::Several, _) => {
+            return refusal("more than one face is in view: only the person enrolling may be")
+        }
+        (BestFaceStatus::NoFrame, _) => {
+            return Err(ApiError::unavailable("no frame has reached inference yet"))
+        }
+        (BestFaceStatus::Failed | BestFaceStatus::Found, _) => {
+            return Err(ApiError::unavailable(
+                "inference could not embed the face; see its log",
+            ))
+        }
+    };
+    let sealed = locked(state)?
+        .seal(&request.wallet_address, embedding.as_slice(), unix_ms())
+        .map_err(api_error)?;
+    tracing::info!(wallet = %request.wallet_address, face_id = %sealed.face_id, frame = best.sequence, "face sealed from the live frame");
+    Ok(PreparedReply {
+        package: package_reply(sealed.face_id, &sealed.package),
+        faces_in_frame: best.faces_in_frame,
+        frame_sequence: best.sequence,
+    })
+}
+
 fn open(state: &BiometricState, request: &OpenRequest) -> Result<OpenReply, ApiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(request.package.trim())
@@ -435,6 +551,7 @@ fn purge(state: &BiometricState, request: &PurgeRequest) -> Result<PurgeReply, A
     let purged = locked(state)?
         .purge(&request.wallet_address, unix_ms())
         .map_err(api_error)?;
+    state.bus.gallery_changed();
     tracing::info!(wallet = %request.wallet_address, faces = purged.faces, key_destroyed = purged.key_destroyed, "purged");
     Ok(PurgeReply {
         success: true,
@@ -458,6 +575,7 @@ fn enroll(state: &BiometricState, request: &EnrollRequest) -> Result<EnrollmentJ
             unix_ms(),
         )
         .map_err(api_error)?;
+    state.bus.gallery_changed();
     tracing::info!(wallet = %enrollment.wallet, face_id = %enrollment.face_id, "enrolled");
     Ok(enrollment.into())
 }
