@@ -57,8 +57,14 @@ impl PipelineBuilder {
     }
 
     /// Adds the biometric node (its port, database and device key are the pipeline's own).
-    pub fn biometric(mut self) -> Self {
-        self.nodes.push_str(",biometric");
+    pub fn biometric(self) -> Self {
+        self.add_node("biometric")
+    }
+
+    /// Adds `node` to the nodes the supervisor runs.
+    pub fn add_node(mut self, node: &str) -> Self {
+        self.nodes.push(',');
+        self.nodes.push_str(node);
         self
     }
 

@@ -54,12 +54,18 @@ async fn json_of(response: reqwest::Response) -> serde_json::Value {
     response.json().await.unwrap()
 }
 
+/// Enrollment without the chain's check-in, local enrollment on.
+const ENROLLMENT_OPEN: &str = "[enrollment]\nrequire_check_in = false\nlocal = true";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_on_every_path_with_json_and_a_request_id() {
     let _serial = serial().await;
     // No inference: the vision routes answer 503 with the reason, which is their truth here.
     let pipeline = Pipeline::builder("routes-walk")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 10")
+        // Enrollment routes then reach for the biometric node (absent here: 503) instead of
+        // stopping at the check-in or at local enrollment being off (403).
+        .config(ENROLLMENT_OPEN)
         .keep_logs()
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(20)).await;
@@ -229,6 +235,9 @@ async fn no_route_serves_a_wallet_it_is_not_for() {
     let _serial = serial().await;
     let pipeline = Pipeline::builder("routes-access")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 10")
+        // Enrollment routes then reach for the biometric node (absent here: 503) instead of
+        // stopping at the check-in or at local enrollment being off (403).
+        .config(ENROLLMENT_OPEN)
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(20)).await;
     let (alice, bob) = (TestWallet::from_seed(61), TestWallet::from_seed(62));

@@ -125,7 +125,7 @@ struct Entry {
 #[derive(Debug)]
 pub enum BusEvent {
     /// The overlay policy changed.
-    Policy(OverlayPolicy),
+    Policy(Box<OverlayPolicy>),
     /// Enrollments changed.
     GalleryChanged,
     /// Gallery entries were asked for.
@@ -175,7 +175,7 @@ impl BusSide {
     pub async fn next_event(&mut self) -> BusEvent {
         tokio::select! {
             policy = self.policy.next_latest() => match policy {
-                Ok(policy) => BusEvent::Policy(policy),
+                Ok(policy) => BusEvent::Policy(Box::new(policy)),
                 Err(error) => {
                     tracing::warn!(error = %ErrorChain(&error), "overlay policy unreadable");
                     BusEvent::Failed
@@ -218,14 +218,16 @@ impl BusSide {
 
     /// Works out the gallery; when it changed (or `always`), a new revision is announced.
     fn announce(&mut self, always: bool) {
-        let enrolled = match self.store.lock().map_err(|_| ()).and_then(|store| {
-            store.enrollments().map_err(|error| {
-                tracing::error!(error = %ErrorChain(&error), "enrollments unreadable; the gallery is emptied");
+        let enrolled = self
+            .store
+            .lock()
+            .map_err(|_| ())
+            .and_then(|store| {
+                store.enrollments().map_err(|error| {
+                    tracing::error!(error = %ErrorChain(&error), "enrollments unreadable; the gallery is emptied");
+                })
             })
-        }) {
-            Ok(enrolled) => enrolled,
-            Err(()) => Vec::new(),
-        };
+            .unwrap_or_default();
         let gallery: Vec<Entry> = self
             .labelled
             .iter()
