@@ -20,14 +20,13 @@ fi
 # RTMP ingest of the media tests (`ffmpeg -listen 1`), ffprobe of what it received, and the
 # reference system's JPEG-over-stdin path in `mm-bench media`; unzip, python3-venv and python3-pip:
 # scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them);
-# libssl-dev: OpenSSL for solana-test-validator (scripts/solana-validator.sh); libsqlite3-dev:
-# the SQLite that rusqlite links (the API's sessions, the biometric key store and audit log).
+# libsqlite3-dev: the SQLite that rusqlite links (the API's sessions, the biometric key store and audit log).
 PACKAGES=(
   build-essential pkg-config clang libclang-dev nasm curl unzip python3-venv python3-pip
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg libssl-dev libsqlite3-dev
+  gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg libsqlite3-dev
 )
 
 # shellcheck source=lib/apt.sh

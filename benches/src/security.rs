@@ -28,6 +28,10 @@ pub struct SecurityResults {
     pub seal_crypto: Summary,
     /// AES-256-SIV open of one.
     pub open_crypto: Summary,
+    /// One embedding sealed for a bus requester (one-time X25519 key, SIV).
+    pub bus_seal: Summary,
+    /// The requester opening it (X25519, SIV).
+    pub bus_open: Summary,
     /// `BiometricStore::seal` (key unwrap, seal, package, audit record, fsync).
     pub seal_store: Summary,
     /// `BiometricStore::open_package` (parse, key unwrap, open, audit record, fsync).
@@ -112,6 +116,19 @@ pub async fn run(quick: bool) -> anyhow::Result<SecurityResults> {
         open_ns.push(elapsed_ns(started));
         anyhow::ensure!(opened.len() == plaintext.len());
     }
+    let (mut bus_seal_ns, mut bus_open_ns) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let requester = mm_bus_seal::Requester::new()?;
+        let mut sealed = [0u8; mm_shm_schema::SEALED_EMBEDDING_LEN];
+        let started = Instant::now();
+        let responder =
+            mm_bus_seal::seal_f32s(&requester.public_key(), b"bench", &embedding, &mut sealed)?;
+        bus_seal_ns.push(elapsed_ns(started));
+        let mut opened = [0f32; mm_shm_schema::EMBEDDING_LEN];
+        let started = Instant::now();
+        requester.open_f32s(&responder, b"bench", &sealed, &mut opened)?;
+        bus_open_ns.push(elapsed_ns(started));
+    }
     let mut store = BiometricStore::open(
         &dir.path().join("biometric.sqlite"),
         Key::generate()?,
@@ -133,6 +150,8 @@ pub async fn run(quick: bool) -> anyhow::Result<SecurityResults> {
         connect_in_process: summary(&in_process_ns)?,
         seal_crypto: summary(&seal_ns)?,
         open_crypto: summary(&open_ns)?,
+        bus_seal: summary(&bus_seal_ns)?,
+        bus_open: summary(&bus_open_ns)?,
         seal_store: summary(&seal_store_ns)?,
         open_store: summary(&open_store_ns)?,
     })
@@ -155,6 +174,11 @@ pub fn markdown(results: &SecurityResults) -> String {
             results.seal_crypto,
         ),
         ("AES-256-SIV open of one", results.open_crypto),
+        (
+            "bus seal of one embedding for a requester (X25519 one-time key + SIV)",
+            results.bus_seal,
+        ),
+        ("the requester opening it (X25519 + SIV)", results.bus_open),
         (
             "BiometricStore::seal (unwrap, seal, audit, fsync)",
             results.seal_store,

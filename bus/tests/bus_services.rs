@@ -9,7 +9,7 @@ use mm_shm_schema::{streams, CameraId, Stream, STAGE_COUNT};
 
 /// The same layout as `FrameHeader`, as a future schema version would name it.
 #[derive(Debug, Default, Clone, Copy, ZeroCopySend)]
-#[type_name("mm.v2.FrameHeader")]
+#[type_name("mm.v3.FrameHeader")]
 #[repr(C)]
 struct FutureFrameHeader {
     sequence: u64,
@@ -39,7 +39,7 @@ async fn a_different_schema_version_is_refused() {
         .publish_subscribe::<[u8]>()
         .user_header::<FutureFrameHeader>()
         .open();
-    let error = result.expect_err("a v2 header must not open a v1 service");
+    let error = result.expect_err("a v3 header must not open a v2 service");
     let message = format!("{error:?}");
     assert!(message.contains("Incompatible"), "unclear error: {message}");
 }

@@ -35,13 +35,32 @@ pub fn optional_json<T: DeserializeOwned + Default + Send>(
     body_of(|| Some(T::default()))
 }
 
+/// The body, at most [`BODY_LIMIT`] bytes: a request with neither `Content-Length` nor
+/// `Transfer-Encoding` has none (HTTP/1.1), as `curl -X POST` sends it; a chunked body without
+/// a length is refused (411), so no body is read without a bound.
+fn bounded_body() -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> + Clone {
+    let without_body = warp::header::optional::<String>("content-length")
+        .and(warp::header::optional::<String>("transfer-encoding"))
+        .and_then(
+            |length: Option<String>, encoding: Option<String>| async move {
+                if length.is_none() && encoding.is_none() {
+                    Ok(bytes::Bytes::new())
+                } else {
+                    // Not this case: the bounded read below decides.
+                    Err(warp::reject())
+                }
+            },
+        );
+    let bounded = warp::body::content_length_limit(BODY_LIMIT).and(warp::body::bytes());
+    without_body.or(bounded).unify()
+}
+
 /// The body as `T`; `when_empty` answers an empty body sent without a content type.
 fn body_of<T: DeserializeOwned + Send>(
     when_empty: fn() -> Option<T>,
 ) -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
     warp::header::optional::<String>("content-type")
-        .and(warp::body::content_length_limit(BODY_LIMIT))
-        .and(warp::body::bytes())
+        .and(bounded_body())
         .and_then(
             move |content_type: Option<String>, bytes: bytes::Bytes| async move {
                 let empty = bytes.iter().all(u8::is_ascii_whitespace);
@@ -99,6 +118,22 @@ mod tests {
         );
         let rejection = empty().filter(&json_body::<Body>()).await.unwrap_err();
         assert!(rejection.find::<NotJson>().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_post_without_a_length_has_no_body_unless_it_is_chunked() {
+        let bare = warp::test::request().method("POST");
+        assert_eq!(
+            bare.filter(&optional_json::<Body>()).await.unwrap(),
+            Body::default()
+        );
+        let rejection = warp::test::request()
+            .method("POST")
+            .header("transfer-encoding", "chunked")
+            .filter(&optional_json::<Body>())
+            .await
+            .unwrap_err();
+        assert!(rejection.find::<warp::reject::LengthRequired>().is_some());
     }
 
     #[tokio::test]

@@ -78,3 +78,40 @@ async fn killed_capture_and_encode_are_restarted_and_the_stream_resumes() {
     assert_eq!(health["nodes"]["capture"]["restarts"], 1, "{health}");
     assert_eq!(health["nodes"]["encode"]["restarts"], 1, "{health}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owners_camera_reset_restarts_capture_and_the_stream_resumes() {
+    let _serial = serial().await;
+    let pipeline = Pipeline::builder("reset")
+        .config("[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\n[supervisor]\nrestart_backoff_initial_ms = 200")
+        .start();
+    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    let capture = pipeline.node_pid("capture");
+    let mut reader = MjpegReader::open(&pipeline.url("/stream")).await.unwrap();
+    reader.next_part(Duration::from_secs(5)).await.unwrap();
+    let reset_at = monotonic_ns();
+    let response = pipeline
+        .owner_client()
+        .await
+        .post(pipeline.url("/camera/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(reply["now_running"], true, "{reply}");
+    assert_ne!(
+        pipeline.node_pid("capture"),
+        capture,
+        "capture was not restarted"
+    );
+    loop {
+        let part = reader
+            .next_part(Duration::from_secs(10))
+            .await
+            .expect("the stream resumes after the reset");
+        if part.capture_ns() > reset_at {
+            break;
+        }
+    }
+}

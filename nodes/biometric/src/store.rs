@@ -50,6 +50,12 @@ pub enum BiometricError {
     /// No such face.
     #[error("no such face for this wallet")]
     NoFace,
+    /// The display name does not fit the overlay or holds control characters.
+    #[error(
+        "display_name is at most {} bytes of printable text",
+        mm_shm_schema::DisplayName::CAPACITY
+    )]
+    DisplayName,
 }
 
 /// A face just sealed.

@@ -3,6 +3,7 @@
 //! Every route is a [`RouteSpec`] in [`ROUTES`]: its filter is built from it, the index lists
 //! it, and the tests walk it.
 
+mod camera;
 mod enrollment;
 mod files;
 mod health;
@@ -22,6 +23,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use warp::{Filter, Reply};
 
+pub use camera::CameraResetReply;
 pub use enrollment::{
     EnrolledFace, EnrolledFacesReply, EnrolledReply, EnrollmentJson, OwnEnrollmentReply,
     PrepareReply,
@@ -75,6 +77,7 @@ pub static ROUTES: &[&RouteSpec] = &[
     &enrollment::ENROLLMENT_DELETE,
     &enrollment::ENROLLED_FACES,
     &enrollment::ENROLLED_CLEAR,
+    &camera::CAMERA_RESET,
 ];
 
 /// Every route, with a request id on each, JSON errors for everything that matches none,
@@ -97,7 +100,9 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .unify()
         .or(files::routes(state.clone()))
         .unify()
-        .or(enrollment::routes(state))
+        .or(enrollment::routes(state.clone()))
+        .unify()
+        .or(camera::routes(state))
         .unify()
         .recover(handle_rejection)
         .unify();

@@ -137,8 +137,6 @@ struct EnrollRequest {
 }
 
 /// Longest display name kept (the overlay draws at most this many bytes).
-const MAX_DISPLAY_NAME_LEN: usize = mm_shm_schema::DisplayName::CAPACITY;
-
 /// An enrolled face as JSON.
 #[derive(Debug, Serialize)]
 pub struct EnrollmentJson {
@@ -387,7 +385,7 @@ pub fn routes(
 /// The HTTP error of a store error; a server fault is logged here, once.
 fn api_error(error: BiometricError) -> ApiError {
     match &error {
-        BiometricError::Package(_) | BiometricError::Embedding(_) => {
+        BiometricError::Package(_) | BiometricError::Embedding(_) | BiometricError::DisplayName => {
             ApiError::bad_request(error.to_string())
         }
         BiometricError::NoKey | BiometricError::NoFace => ApiError::not_found(error.to_string()),
@@ -561,17 +559,11 @@ fn purge(state: &BiometricState, request: &PurgeRequest) -> Result<PurgeReply, A
 }
 
 fn enroll(state: &BiometricState, request: &EnrollRequest) -> Result<EnrollmentJson, ApiError> {
-    let display_name = request.display_name.trim();
-    if display_name.len() > MAX_DISPLAY_NAME_LEN || display_name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(format!(
-            "display_name is at most {MAX_DISPLAY_NAME_LEN} bytes of printable text"
-        )));
-    }
     let enrollment = locked(state)?
         .enroll(
             &request.wallet_address,
             &request.face_id,
-            display_name,
+            &request.display_name,
             unix_ms(),
         )
         .map_err(api_error)?;

@@ -9,6 +9,7 @@
 use super::{sql_ms, BiometricError, BiometricStore};
 use crate::audit::{self, AuditAction};
 use crate::package;
+use mm_shm_schema::DisplayName;
 use rusqlite::{params, Connection, OptionalExtension};
 use zeroize::Zeroizing;
 
@@ -74,6 +75,11 @@ impl BiometricStore {
         now_unix_ms: u64,
     ) -> Result<Enrollment, BiometricError> {
         package::wallet_bytes(wallet)?;
+        let display_name = display_name.trim();
+        if display_name.len() > DisplayName::CAPACITY || display_name.chars().any(char::is_control)
+        {
+            return Err(BiometricError::DisplayName);
+        }
         let transaction = self.db.unchecked_transaction()?;
         let sealed: Option<i64> = transaction
             .query_row(
