@@ -85,7 +85,7 @@ enum Command {
         #[arg(long)]
         models_only: bool,
     },
-    /// The Solana node on a local solana-test-validator: sendTransaction → check-in event
+    /// The Solana node on the local runtime (litesvm behind JSON-RPC): sendTransaction → check-in event
     /// with the websocket and with polling alone, and transaction-building latency.
     Solana {
         #[command(flatten)]
