@@ -105,3 +105,38 @@ pub fn files_holding(dir: &Path, needle: &[u8]) -> Vec<String> {
     }
     found
 }
+
+/// The best face of `pipeline`'s current frame as enrollment asks for it, with a one-time key
+/// of this test: the answer and, when a face was found, its embedding opened.
+pub async fn best_face(
+    pipeline: &Pipeline,
+) -> (
+    mm_shm_schema::BestFaceResponse,
+    Option<[f32; mm_shm_schema::EMBEDDING_LEN]>,
+) {
+    use mm_shm_schema::{streams, BestFaceRequest, BestFaceStatus, CameraId};
+    let bus = mm_bus::Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
+    let client = bus.request_client::<streams::BestFace>().unwrap();
+    let requester = mm_bus_seal::Requester::new().unwrap();
+    let request = BestFaceRequest {
+        requester_key: requester.public_key(),
+        ..BestFaceRequest::default()
+    };
+    let answer = client
+        .request(request, Duration::from_secs(5))
+        .await
+        .expect("best-face answer");
+    if answer.status != BestFaceStatus::Found as u32 {
+        return (answer, None);
+    }
+    let mut embedding = [0f32; mm_shm_schema::EMBEDDING_LEN];
+    requester
+        .open_f32s(
+            &answer.responder_key,
+            &answer.seal_context(),
+            &answer.sealed_embedding,
+            &mut embedding,
+        )
+        .expect("the best face opens for its asker");
+    (answer, Some(embedding))
+}

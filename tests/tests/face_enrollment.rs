@@ -6,14 +6,12 @@
 //! The name is then drawn on that face only, only while the wallet is checked in, and no
 //! plaintext embedding is ever in the data folder or in shared memory.
 
-use mm_bus::Bus;
 use mm_e2e::biometric::{embedding_bytes, files_holding};
 use mm_e2e::solana::chain::{close_session, open_session, send_and_confirm, sign_prepared};
 use mm_e2e::solana::ChainFixture;
 use mm_e2e::vision::{detections_where, get_json_as, post_json_as};
 use mm_e2e::wallet::TestWallet;
 use mm_e2e::{free_port, media, serial, Pipeline};
-use mm_shm_schema::{streams, BestFaceRequest, BestFaceStatus, CameraId, EMBEDDING_LEN};
 use serde_json::Value;
 use solana_sdk::signature::Signer;
 use std::path::Path;
@@ -57,29 +55,9 @@ fn named(body: &Value) -> Vec<Value> {
 /// The live embedding of the face in view, asked of inference with a one-time key of this
 /// test (the only way to see it): what must never be found in files or shared memory.
 async fn live_embedding(pipeline: &Pipeline) -> Vec<f32> {
-    let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
-    let client = bus.request_client::<streams::BestFace>().unwrap();
-    let requester = mm_bus_seal::Requester::new().unwrap();
-    let request = BestFaceRequest {
-        requester_key: requester.public_key(),
-        ..BestFaceRequest::default()
-    };
-    let answer = client
-        .request(request, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(answer.status, BestFaceStatus::Found as u32, "{answer:?}");
-    assert_eq!(answer.faces_in_frame, 2);
-    let mut embedding = [0f32; EMBEDDING_LEN];
-    requester
-        .open_f32s(
-            &answer.responder_key,
-            &answer.seal_context(),
-            &answer.sealed_embedding,
-            &mut embedding,
-        )
-        .unwrap();
-    embedding.to_vec()
+    let (answer, embedding) = mm_e2e::biometric::best_face(pipeline).await;
+    assert_eq!(answer.faces_in_frame, 2, "{answer:?}");
+    embedding.expect("a best face").to_vec()
 }
 
 fn assert_nowhere(pipeline: &Pipeline, embedding: &[f32], when: &str) {

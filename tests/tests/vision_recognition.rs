@@ -8,8 +8,8 @@ use mm_e2e::vision::{detections_where, face_box, left_edge_has_color, post_json_
 use mm_e2e::wallet::TestWallet;
 use mm_e2e::{bin_dir, media, monotonic_ns, serial, MjpegReader, Pipeline};
 use mm_shm_schema::{
-    session_feature, streams, BestFaceRequest, BestFaceStatus, CameraId, CheckInChange,
-    CheckInEvent, Stream, EMBEDDING_LEN,
+    session_feature, streams, BestFaceStatus, CameraId, CheckInChange, CheckInEvent, Stream,
+    EMBEDDING_LEN,
 };
 use serde_json::Value;
 use solana_sdk::signature::Signer;
@@ -101,28 +101,11 @@ async fn an_enrolled_face_is_recognised_and_named_only_with_consent() {
     let obama_token = obama().sign_in(&pipeline).await;
     let bus = Bus::open(&CameraId::new(pipeline.camera()).unwrap(), "mm-test").unwrap();
     // Enrollment's request: the best face of the current frame, its embedding sealed to the
-    // asker's one-time key.
-    let best_face = bus.request_client::<streams::BestFace>().unwrap();
-    let requester = mm_bus_seal::Requester::new().unwrap();
-    let request = BestFaceRequest {
-        requester_key: requester.public_key(),
-        ..BestFaceRequest::default()
-    };
-    let answer = best_face
-        .request(request, Duration::from_secs(5))
-        .await
-        .expect("best-face answer");
+    // asker's one-time key: nobody else opens it.
+    let (answer, embedding) = mm_e2e::biometric::best_face(&pipeline).await;
     assert_eq!(answer.status, BestFaceStatus::Found as u32, "{answer:?}");
     assert!(answer.faces_in_frame >= 1);
-    let mut embedding = [0f32; EMBEDDING_LEN];
-    requester
-        .open_f32s(
-            &answer.responder_key,
-            &answer.seal_context(),
-            &answer.sealed_embedding,
-            &mut embedding,
-        )
-        .expect("the best face opens for its asker");
+    let embedding = embedding.unwrap();
     let stranger = mm_bus_seal::Requester::new().unwrap();
     assert!(stranger
         .open_f32s(
