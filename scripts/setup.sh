@@ -20,6 +20,8 @@ fi
 # RTMP ingest of the media tests (`ffmpeg -listen 1`), ffprobe of what it received, and the
 # reference system's JPEG-over-stdin path in `mm-bench media`; unzip, python3-venv and python3-pip:
 # scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them);
+# docker-compose and systemd (systemd-analyze): the deployment files are validated by the
+# tests (`docker-compose config`, `systemd-analyze verify`; no Docker engine needed);
 # libsqlite3-dev: the SQLite that rusqlite links (the API's sessions, the biometric key store and audit log).
 PACKAGES=(
   build-essential pkg-config clang libclang-dev nasm curl unzip python3-venv python3-pip
@@ -27,6 +29,7 @@ PACKAGES=(
   libavfilter-dev libavdevice-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
   gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg libsqlite3-dev
+  docker-compose systemd
 )
 
 # shellcheck source=lib/apt.sh
