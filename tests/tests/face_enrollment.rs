@@ -205,6 +205,21 @@ async fn a_face_enrolled_on_chain_is_named_only_while_its_wallet_is_checked_in()
     );
     assert_nowhere(&pipeline, &embedding, "while recognised");
 
+    // The API restarts: it reads who is checked in from the Solana node, and the name is back.
+    let api = pipeline.node_pid("api");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(api as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pipeline.node_pid("api") == api {
+        assert!(Instant::now() < deadline, "the API was not restarted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pipeline.wait_for_health(200, Duration::from_secs(20)).await;
+    detections_where(&pipeline, Duration::from_secs(20), |b| named(b).len() == 1).await;
+
     // Checked out on chain: anonymous again.
     close_session(&rpc, &f.program, &f.camera, &f.wallet, &session_account).await;
     detections_where(&pipeline, Duration::from_secs(10), |b| {

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bus_thread;
+pub mod chain_sync;
 pub mod detections;
 pub mod frame;
 pub mod health_report;

@@ -63,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             statuses,
             started_ns: monotonic_ns(),
         };
+        mm_api::chain_sync::spawn(state.clone());
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

@@ -39,6 +39,8 @@ pub struct Visualization {
     checked_in: BTreeSet<String>,
     /// Wallets checked in on chain, with face recognition or without (enrollment needs it).
     present: BTreeSet<String>,
+    /// Check-in events applied so far.
+    check_in_events: u64,
     revision: u64,
 }
 
@@ -89,6 +91,7 @@ impl Visualization {
         checked_in: bool,
         face_recognition: bool,
     ) -> OverlayPolicy {
+        self.check_in_events += 1;
         if !checked_in {
             self.present.remove(wallet);
         } else if self.present.len() < MAX_PRESENT_WALLETS {
@@ -105,6 +108,35 @@ impl Visualization {
         if changed {
             self.revision += 1;
         }
+        self.policy()
+    }
+
+    /// How many check-in events were applied: a read of the chain's sessions made before the
+    /// last of them may be older than what they told.
+    pub fn check_in_events(&self) -> u64 {
+        self.check_in_events
+    }
+
+    /// Every wallet checked in on chain now, with its face-recognition bit, as the Solana
+    /// node reads them: replaces what the check-in events told; returns the new policy.
+    pub fn replace_checked_in<'a>(
+        &mut self,
+        sessions: impl IntoIterator<Item = (&'a str, bool)>,
+    ) -> OverlayPolicy {
+        let (mut present, mut checked_in) = (BTreeSet::new(), BTreeSet::new());
+        for (wallet, face_recognition) in sessions {
+            if present.len() < MAX_PRESENT_WALLETS {
+                present.insert(wallet.to_owned());
+            }
+            if face_recognition && checked_in.len() < MAX_LABELLED_IDENTITIES {
+                checked_in.insert(wallet.to_owned());
+            }
+        }
+        if checked_in != self.checked_in {
+            self.revision += 1;
+        }
+        self.present = present;
+        self.checked_in = checked_in;
         self.policy()
     }
 
@@ -184,7 +216,20 @@ mod tests {
         assert!(policy.may_label("alice"), "checked in: still consented");
         assert!(policy.revision > revision);
         let policy = visualization.set_checked_in("alice", false, false);
+        assert!(!visualization.is_checked_in("alice"));
         assert!(!policy.may_label("alice"));
+    }
+
+    #[test]
+    fn the_chains_sessions_replace_what_the_events_told() {
+        let mut visualization = Visualization::default();
+        visualization.set_checked_in("alice", true, true);
+        let policy = visualization.replace_checked_in([("bob", true), ("carol", false)]);
+        assert!(!visualization.is_checked_in("alice"));
+        assert!(!policy.may_label("alice"));
+        assert!(policy.may_label("bob"));
+        assert!(visualization.is_checked_in("carol"));
+        assert!(!policy.may_label("carol"));
     }
 
     #[test]
