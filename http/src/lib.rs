@@ -10,8 +10,10 @@
 //! - [`route_table`]: each route declared once, with who may call it.
 //! - [`origin_guard`]: CORS and the `Host` check.
 //! - [`server`]: an internal node's server beside its bus loop.
+//! - [`metrics`]: `GET /metrics` in Prometheus' text format.
 
 pub mod json_body;
+pub mod metrics;
 pub mod origin_guard;
 pub mod rejection;
 pub mod reply;

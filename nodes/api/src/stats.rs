@@ -2,6 +2,7 @@
 
 use mm_runtime::rate::RateMeter;
 use mm_shm_schema::{JpegHeader, SourceKind};
+use prometheus_client::metrics::histogram::Histogram;
 
 /// Window over which the delivered frame rate is measured.
 const FPS_WINDOW_NS: u64 = 2_000_000_000;
@@ -17,8 +18,15 @@ pub struct FrameStats {
     pub frames: u64,
     /// Frames encode published that the API never took (replaced by newer ones).
     pub skipped: u64,
+    /// Seconds from capture to the API's receipt of each frame's JPEG (`/metrics`).
+    pub capture_to_jpeg: Histogram,
     rate: RateMeter,
 }
+
+/// Bucket bounds of [`FrameStats::capture_to_jpeg`], in seconds: 5 ms to 2 s.
+const LATENCY_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0, 2.0,
+];
 
 impl Default for FrameStats {
     fn default() -> Self {
@@ -27,6 +35,7 @@ impl Default for FrameStats {
             last_header: None,
             frames: 0,
             skipped: 0,
+            capture_to_jpeg: Histogram::new(LATENCY_BUCKETS),
             rate: RateMeter::new(FPS_WINDOW_NS),
         }
     }
@@ -39,6 +48,10 @@ impl FrameStats {
         self.last_header = Some(header);
         self.frames += 1;
         self.skipped = skipped_total;
+        if header.frame.capture_ns > 0 {
+            let latency_ns = now_ns.saturating_sub(header.frame.capture_ns);
+            self.capture_to_jpeg.observe(latency_ns as f64 / 1e9);
+        }
         self.rate.record(now_ns);
     }
 

@@ -9,6 +9,7 @@ mod files;
 mod health;
 mod index;
 mod media;
+mod metrics;
 mod session;
 mod status;
 mod stream;
@@ -78,6 +79,7 @@ pub static ROUTES: &[&RouteSpec] = &[
     &enrollment::ENROLLED_FACES,
     &enrollment::ENROLLED_CLEAR,
     &camera::CAMERA_RESET,
+    &metrics::METRICS,
 ];
 
 /// Every route, with a request id on each, JSON errors for everything that matches none,
@@ -102,7 +104,9 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .unify()
         .or(enrollment::routes(state.clone()))
         .unify()
-        .or(camera::routes(state))
+        .or(camera::routes(state.clone()))
+        .unify()
+        .or(metrics::routes(state))
         .unify()
         .recover(handle_rejection)
         .unify();

@@ -125,6 +125,7 @@ pub static ROUTES: &[&RouteSpec] = &[
     &PREPARE,
     &ENROLL,
     &ENROLLMENTS,
+    &mm_http::metrics::METRICS,
 ];
 
 #[derive(Debug, Deserialize)]
@@ -356,6 +357,10 @@ pub fn routes(
         .filter()
         .and(with_state())
         .map(|state: BiometricState| respond(enrollments(&state)));
+    let metrics = mm_http::metrics::METRICS
+        .filter()
+        .and(with_state())
+        .map(|state: BiometricState| metrics(&state));
     let all = index
         .or(health)
         .unify()
@@ -376,6 +381,8 @@ pub fn routes(
         .or(enroll)
         .unify()
         .or(enrollments)
+        .unify()
+        .or(metrics)
         .unify()
         .recover(handle_rejection)
         .unify();
@@ -424,6 +431,53 @@ fn health(state: &BiometricState) -> Response {
         },
         code,
     )
+}
+
+/// `GET /metrics`: counts and the audit chain's soundness (never a wallet).
+fn metrics(state: &BiometricState) -> Response {
+    use prometheus_client::metrics::gauge::Gauge;
+    let gauge = |value: u64| {
+        let gauge = Gauge::<i64>::default();
+        gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+        gauge
+    };
+    let Ok(store) = locked(state) else {
+        return ApiError::unavailable("the biometric store is unavailable").into_response();
+    };
+    let stats = match store.stats() {
+        Ok(stats) => stats,
+        Err(error) => return api_error(error).into_response(),
+    };
+    let sound = store.audit_sound().is_ok();
+    let enrolled = store.enrollments().map_or(0, |e| e.len() as u64);
+    drop(store);
+    let mut registry = mm_http::metrics::registry();
+    registry.register(
+        "biometric_wallets",
+        "Wallets with a data key",
+        gauge(stats.wallets),
+    );
+    registry.register(
+        "biometric_faces",
+        "Sealed face packages stored",
+        gauge(stats.faces),
+    );
+    registry.register(
+        "biometric_enrolled",
+        "Wallets with an enrolled face",
+        gauge(enrolled),
+    );
+    registry.register(
+        "biometric_audit_records",
+        "Records in the audit log",
+        gauge(stats.audit_records),
+    );
+    registry.register(
+        "biometric_audit_chain_ok",
+        "1 while the audit log's hash chain verifies",
+        gauge(u64::from(sound)),
+    );
+    mm_http::metrics::reply(&registry)
 }
 
 fn status(state: &BiometricState) -> Result<StatusReply, ApiError> {

@@ -6,6 +6,7 @@
 mod chain;
 mod confirm;
 pub mod health;
+mod metrics;
 mod transactions;
 mod wallet;
 
@@ -35,6 +36,7 @@ pub static ROUTES: &[&RouteSpec] = &[
     &chain::CAMERA,
     &chain::SESSIONS,
     &chain::SESSION,
+    &mm_http::metrics::METRICS,
 ];
 
 /// Every route, with a request id on each and JSON errors for everything that matches none.
@@ -46,7 +48,9 @@ pub fn routes(
         .unify()
         .or(confirm::routes(state.clone()))
         .unify()
-        .or(chain::routes(state))
+        .or(chain::routes(state.clone()))
+        .unify()
+        .or(metrics::routes(state))
         .unify()
         .recover(handle_rejection)
         .unify();

@@ -1,0 +1,150 @@
+//! `GET /metrics` of port 5002: every node's state, rate, skips and restarts (as the status
+//! board shows them), the frames and viewers of the stream, the capture → JPEG latency, the
+//! sessions, and inference's per-model timings of its newest frame.
+
+use super::with_state;
+use crate::health_report::{health_report, HealthInputs};
+use crate::state::AppState;
+use mm_http::metrics::{registry, reply};
+use mm_http::{ApiError, Response};
+use mm_runtime::clock::{monotonic_ns, unix_ms};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use std::sync::atomic::AtomicU64;
+use warp::{Filter, Rejection, Reply};
+
+pub(super) use mm_http::metrics::METRICS;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NodeLabel {
+    node: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ModelLabel {
+    model: &'static str,
+}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
+    METRICS.filter().and(with_state(state)).then(metrics)
+}
+
+async fn metrics(state: AppState) -> Response {
+    let nodes = state.statuses.fresh().await;
+    let (report, latency, frames, skipped) = {
+        let Ok(mut stats) = state.stats.lock() else {
+            return ApiError::unavailable("frame statistics unavailable").into_response();
+        };
+        let report = health_report(HealthInputs {
+            now_ns: monotonic_ns(),
+            started_ns: state.started_ns,
+            unix_ms: unix_ms(),
+            frame_timeout_ns: state.config.api.health_timeout_ns(),
+            viewers: state.broadcast.viewers(),
+            stats: &mut stats,
+            nodes: &nodes,
+        });
+        (
+            report,
+            stats.capture_to_jpeg.clone(),
+            stats.frames,
+            stats.skipped,
+        )
+    };
+    let mut registry = registry();
+
+    let up = Family::<NodeLabel, Gauge>::default();
+    let fps = Family::<NodeLabel, FloatGauge>::default();
+    let processed = Family::<NodeLabel, Counter>::default();
+    let node_skipped = Family::<NodeLabel, Counter>::default();
+    let restarts = Family::<NodeLabel, Counter>::default();
+    for (name, node) in &report.nodes {
+        let label = NodeLabel { node: name.clone() };
+        up.get_or_create(&label).set(i64::from(node.alive));
+        fps.get_or_create(&label).set(node.fps);
+        processed.get_or_create(&label).inc_by(node.frames);
+        node_skipped.get_or_create(&label).inc_by(node.skipped);
+        restarts
+            .get_or_create(&label)
+            .inc_by(u64::from(node.restarts));
+    }
+    registry.register(
+        "node_up",
+        "1 while the node's process is alive and reporting",
+        up,
+    );
+    registry.register("node_fps", "Frames per second the node processes", fps);
+    registry.register(
+        "node_frames",
+        "Frames the node processed since it started",
+        processed,
+    );
+    registry.register(
+        "node_skipped_frames",
+        "Frames the node skipped because newer ones were waiting",
+        node_skipped,
+    );
+    registry.register(
+        "node_restarts",
+        "Restarts of the node by the supervisor",
+        restarts,
+    );
+
+    let stream_fps = FloatGauge::default();
+    stream_fps.set(report.fps);
+    registry.register(
+        "stream_fps",
+        "JPEG frames per second the API receives",
+        stream_fps,
+    );
+    let received = Counter::<u64>::default();
+    received.inc_by(frames);
+    registry.register("stream_frames", "JPEG frames the API received", received);
+    let replaced = Counter::<u64>::default();
+    replaced.inc_by(skipped);
+    registry.register(
+        "stream_skipped_frames",
+        "JPEG frames replaced by newer ones before the API took them",
+        replaced,
+    );
+    let viewers = Gauge::<i64>::default();
+    viewers.set(report.viewers as i64);
+    registry.register("stream_viewers", "Viewers of /stream now", viewers);
+    registry.register(
+        "capture_to_jpeg_seconds",
+        "From capture to the API's receipt of the frame's JPEG",
+        latency,
+    );
+    let sessions = Gauge::<i64>::default();
+    sessions.set(state.sessions.active(unix_ms()) as i64);
+    registry.register("sessions_active", "Wallet sessions alive now", sessions);
+
+    let model_seconds = Family::<ModelLabel, FloatGauge>::default();
+    if let Some(received) = state.detections.borrow().as_ref() {
+        let timings = &received.detections.timings;
+        for (model, us) in [
+            ("preprocess", timings.preprocess_us),
+            ("face_detect", timings.face_detect_us),
+            ("face_embed", timings.face_embed_us),
+            ("palm", timings.palm_us),
+            ("hand_landmark", timings.hand_landmark_us),
+            ("person", timings.person_us),
+        ] {
+            model_seconds
+                .get_or_create(&ModelLabel { model })
+                .set(f64::from(us) / 1e6);
+        }
+    }
+    registry.register(
+        "inference_model_seconds",
+        "Time each model took on inference's newest frame",
+        model_seconds,
+    );
+    reply(&registry)
+}
