@@ -59,6 +59,8 @@ async fn every_server_exposes_metrics_that_promtool_accepts() {
     let pipeline = Pipeline::builder("metrics")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 15")
         .biometric()
+        .add_node("h264")
+        .add_node("media")
         .start();
     pipeline.wait_for_health(200, Duration::from_secs(20)).await;
     mm_e2e::biometric::wait_until_up(&pipeline, Duration::from_secs(20)).await;
@@ -105,6 +107,13 @@ async fn every_server_exposes_metrics_that_promtool_accepts() {
         "{api}"
     );
     assert!(sample(&api, "mm_sessions_active").is_some(), "{api}");
+    assert_eq!(
+        sample(&api, "mm_rtmp_state{state=\"stopped\"}"),
+        Some(1.0),
+        "{api}"
+    );
+    assert_eq!(sample(&api, "mm_rtmp_reconnects_total"), Some(0.0), "{api}");
+    assert_eq!(sample(&api, "mm_recording_active"), Some(0.0), "{api}");
 
     let biometric = scrape(&pipeline.biometric_url("/metrics")).await;
     assert_promtool_accepts(&biometric);

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use mm_http::metrics::{registry, reply};
 use mm_http::{ApiError, Response};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
+use mm_shm_schema::{MediaAction, MediaState, RecordingState, StreamingState};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -16,6 +17,9 @@ use std::sync::atomic::AtomicU64;
 use warp::{Filter, Rejection, Reply};
 
 pub(super) use mm_http::metrics::METRICS;
+
+/// How long a scrape waits for the media node's state (a scrape must not hang on it).
+const MEDIA_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct NodeLabel {
@@ -146,5 +150,85 @@ async fn metrics(state: AppState) -> Response {
         "Time each model took on inference's newest frame",
         model_seconds,
     );
+    // The RTMP stream and the recording, while the media node answers.
+    let media = tokio::time::timeout(MEDIA_WAIT, state.media.ask(MediaAction::Status, 0, ""));
+    if let Ok(Ok(media)) = media.await {
+        register_media(&mut registry, &media.state);
+    }
     reply(&registry)
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
+}
+
+fn register_media(registry: &mut prometheus_client::registry::Registry, media: &MediaState) {
+    let streaming = &media.streaming;
+    let rtmp_state = Family::<StateLabel, Gauge>::default();
+    for state in [
+        StreamingState::Stopped,
+        StreamingState::Connecting,
+        StreamingState::Streaming,
+        StreamingState::Retrying,
+    ] {
+        rtmp_state
+            .get_or_create(&StateLabel {
+                state: state.name(),
+            })
+            .set(i64::from(streaming.state == state as u32));
+    }
+    registry.register(
+        "rtmp_state",
+        "1 for where the RTMP stream stands",
+        rtmp_state,
+    );
+    let rate = Gauge::<i64>::default();
+    rate.set(i64::try_from(streaming.bitrate_bps / 8).unwrap_or(i64::MAX));
+    registry.register(
+        "rtmp_send_rate_bytes_per_second",
+        "Rate of the stream sent to the ingest",
+        rate,
+    );
+    let counter = |value: u64| {
+        let counter = Counter::<u64>::default();
+        counter.inc_by(value);
+        counter
+    };
+    registry.register(
+        "rtmp_reconnects",
+        "Reconnections to the ingest",
+        counter(u64::from(streaming.reconnects)),
+    );
+    registry.register(
+        "rtmp_frames_sent",
+        "Frames sent to the ingest",
+        counter(streaming.frames_sent),
+    );
+    registry.register(
+        "rtmp_sent_bytes",
+        "Bytes sent to the ingest",
+        counter(streaming.bytes_sent),
+    );
+    registry.register(
+        "rtmp_dropped_frames",
+        "Frames dropped because the ingest was too slow",
+        counter(streaming.dropped_frames),
+    );
+    let recording = Gauge::<i64>::default();
+    recording.set(i64::from(
+        media.recording.state == RecordingState::Recording as u32,
+    ));
+    registry.register(
+        "recording_active",
+        "1 while a recording is written",
+        recording,
+    );
+    let recorded = Gauge::<i64>::default();
+    recorded.set(i64::try_from(media.recording.bytes).unwrap_or(i64::MAX));
+    registry.register(
+        "recording_bytes",
+        "Bytes of the current (or last) recording",
+        recorded,
+    );
 }
