@@ -92,7 +92,8 @@ impl InternalNodes {
             ApiError::unavailable(format!("{} {what}; try again shortly", node.label()))
         };
         let reply = request.send().await.map_err(|error| {
-            tracing::warn!(node = node.label(), error = %error.without_url(), "internal node unreachable");
+            // The caller decides what an absent node means (a 503, or a retry later).
+            tracing::debug!(node = node.label(), error = %error.without_url(), "internal node unreachable");
             unavailable("is not reachable")
         })?;
         let status = reply.status();

@@ -3,6 +3,7 @@
 use super::with_state;
 use crate::health_report::{health_report, HealthInputs, HealthReport};
 use crate::state::AppState;
+use crate::stats::FrameStats;
 use mm_http::{json_with_status, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
 use serde::Serialize;
@@ -53,21 +54,32 @@ pub(super) fn routes(
     HEALTH.filter().and(with_state(state)).then(health)
 }
 
-async fn health(state: AppState) -> Response {
+/// The health report now, and what `also` reads off the frame statistics under the same lock.
+pub(super) async fn report_with<T>(
+    state: &AppState,
+    also: impl FnOnce(&FrameStats) -> T,
+) -> Result<(HealthReport, T), ApiError> {
     let nodes = state.statuses.fresh().await;
-    let report = {
-        let Ok(mut stats) = state.stats.lock() else {
-            return ApiError::unavailable("frame statistics unavailable").into_response();
-        };
-        health_report(HealthInputs {
-            now_ns: monotonic_ns(),
-            started_ns: state.started_ns,
-            unix_ms: unix_ms(),
-            frame_timeout_ns: state.config.api.health_timeout_ns(),
-            viewers: state.broadcast.viewers(),
-            stats: &mut stats,
-            nodes: &nodes,
-        })
+    let Ok(mut stats) = state.stats.lock() else {
+        return Err(ApiError::unavailable("frame statistics unavailable"));
+    };
+    let report = health_report(HealthInputs {
+        now_ns: monotonic_ns(),
+        started_ns: state.started_ns,
+        unix_ms: unix_ms(),
+        frame_timeout_ns: state.config.api.health_timeout_ns(),
+        viewers: state.broadcast.viewers(),
+        stats: &mut stats,
+        nodes: &nodes,
+    });
+    let also = also(&stats);
+    Ok((report, also))
+}
+
+async fn health(state: AppState) -> Response {
+    let report = match report_with(&state, |_| ()).await {
+        Ok((report, ())) => report,
+        Err(error) => return error.into_response(),
     };
     let code = if report.status == "error" {
         StatusCode::SERVICE_UNAVAILABLE

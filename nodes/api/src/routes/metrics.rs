@@ -3,11 +3,10 @@
 //! sessions, and inference's per-model timings of its newest frame.
 
 use super::with_state;
-use crate::health_report::{health_report, HealthInputs};
 use crate::state::AppState;
 use mm_http::metrics::{registry, reply};
-use mm_http::{ApiError, Response};
-use mm_runtime::clock::{monotonic_ns, unix_ms};
+use mm_http::Response;
+use mm_runtime::clock::unix_ms;
 use mm_shm_schema::{MediaAction, MediaState, RecordingState, StreamingState};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -40,26 +39,12 @@ pub(super) fn routes(
 }
 
 async fn metrics(state: AppState) -> Response {
-    let nodes = state.statuses.fresh().await;
-    let (report, latency, frames, skipped) = {
-        let Ok(mut stats) = state.stats.lock() else {
-            return ApiError::unavailable("frame statistics unavailable").into_response();
-        };
-        let report = health_report(HealthInputs {
-            now_ns: monotonic_ns(),
-            started_ns: state.started_ns,
-            unix_ms: unix_ms(),
-            frame_timeout_ns: state.config.api.health_timeout_ns(),
-            viewers: state.broadcast.viewers(),
-            stats: &mut stats,
-            nodes: &nodes,
-        });
-        (
-            report,
-            stats.capture_to_jpeg.clone(),
-            stats.frames,
-            stats.skipped,
-        )
+    let read = super::health::report_with(&state, |stats| {
+        (stats.capture_to_jpeg.clone(), stats.frames, stats.skipped)
+    });
+    let (report, (latency, frames, skipped)) = match read.await {
+        Ok(read) => read,
+        Err(error) => return error.into_response(),
     };
     let mut registry = registry();
 
