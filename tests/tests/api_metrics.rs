@@ -107,6 +107,10 @@ async fn every_server_exposes_metrics_that_promtool_accepts() {
         "{api}"
     );
     assert!(sample(&api, "mm_sessions_active").is_some(), "{api}");
+    assert!(
+        sample(&api, "mm_capture_to_wire_seconds_count").is_some_and(|n| n >= 5.0),
+        "{api}"
+    );
     assert_eq!(
         sample(&api, "mm_rtmp_state{state=\"stopped\"}"),
         Some(1.0),

@@ -23,8 +23,8 @@ pub struct FrameStats {
     rate: RateMeter,
 }
 
-/// Bucket bounds of [`FrameStats::capture_to_jpeg`], in seconds: 5 ms to 2 s.
-const LATENCY_BUCKETS: [f64; 11] = [
+/// Bucket bounds of the latency histograms (`/metrics`), in seconds: 5 ms to 2 s.
+pub const LATENCY_BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0, 2.0,
 ];
 

@@ -3,6 +3,8 @@
 use crate::frame::JpegFrame;
 use bytes::Bytes;
 use futures_util::Stream;
+use mm_runtime::clock::monotonic_ns;
+use prometheus_client::metrics::histogram::Histogram;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -16,6 +18,7 @@ pub struct FrameBroadcast {
     sender: Arc<watch::Sender<Option<JpegFrame>>>,
     closed: Arc<watch::Sender<bool>>,
     viewers: Arc<AtomicUsize>,
+    capture_to_wire: Histogram,
 }
 
 impl Default for FrameBroadcast {
@@ -31,7 +34,13 @@ impl FrameBroadcast {
             sender: Arc::new(watch::channel(None).0),
             closed: Arc::new(watch::channel(false).0),
             viewers: Arc::new(AtomicUsize::new(0)),
+            capture_to_wire: Histogram::new(crate::stats::LATENCY_BUCKETS),
         }
+    }
+
+    /// Seconds from capture to each part handed to a viewer's connection (`/metrics`).
+    pub fn capture_to_wire(&self) -> Histogram {
+        self.capture_to_wire.clone()
     }
 
     /// Makes `frame` the newest.
@@ -76,6 +85,7 @@ impl FrameBroadcast {
             receiver,
             closed: self.closed.subscribe(),
             last_sent: None,
+            capture_to_wire: self.capture_to_wire.clone(),
             _count: count,
         };
         futures_util::stream::unfold(state, |mut state| async move {
@@ -88,6 +98,11 @@ impl FrameBroadcast {
                 if let Some(frame) = frame {
                     if state.last_sent != Some(frame.sequence()) {
                         state.last_sent = Some(frame.sequence());
+                        let captured = frame.header.frame.capture_ns;
+                        if captured > 0 {
+                            let latency_ns = monotonic_ns().saturating_sub(captured);
+                            state.capture_to_wire.observe(latency_ns as f64 / 1e9);
+                        }
                         return Some((Ok(frame.part), state));
                     }
                 }
@@ -105,6 +120,7 @@ struct ViewerState {
     receiver: watch::Receiver<Option<JpegFrame>>,
     closed: watch::Receiver<bool>,
     last_sent: Option<u64>,
+    capture_to_wire: Histogram,
     _count: ViewerCount,
 }
 

@@ -110,6 +110,11 @@ async fn metrics(state: AppState) -> Response {
         "From capture to the API's receipt of the frame's JPEG",
         latency,
     );
+    registry.register(
+        "capture_to_wire_seconds",
+        "From capture to each part handed to a /stream viewer's connection",
+        state.broadcast.capture_to_wire(),
+    );
     let sessions = Gauge::<i64>::default();
     sessions.set(state.sessions.active(unix_ms()) as i64);
     registry.register("sessions_active", "Wallet sessions alive now", sessions);
