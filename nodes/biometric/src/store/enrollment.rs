@@ -148,10 +148,20 @@ impl BiometricStore {
     ) -> Result<Vec<GalleryEntry>, BiometricError> {
         let mut entries = Vec::new();
         for wallet in wallets {
-            let Some(enrollment) = self.enrollment(wallet)? else {
+            // The enrollment and its package in one read.
+            let enrolled = self
+                .db
+                .query_row(
+                    "SELECT e.wallet, e.face_id, e.display_name, e.enrolled_unix_ms, f.package
+                     FROM enrollments e JOIN faces f ON f.face_id = e.face_id AND f.wallet = e.wallet
+                     WHERE e.wallet = ?1",
+                    params![wallet],
+                    |row| Ok((enrollment_row(row)?, row.get::<_, Vec<u8>>(4)?)),
+                )
+                .optional()?;
+            let Some((enrollment, package)) = enrolled else {
                 continue;
             };
-            let package = self.package(wallet, &enrollment.face_id)?;
             match self.open_package(wallet, &package, now_unix_ms) {
                 Ok((_, embedding)) => entries.push(GalleryEntry {
                     enrollment,
