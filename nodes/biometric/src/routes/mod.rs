@@ -3,20 +3,19 @@
 //! package opens for its wallet and says what it is bound to, and only the bus services give
 //! embeddings, to the processes that hold them in memory.
 
-use crate::bus_side::{BestFace, BusHandle};
+use crate::bus_side::BusHandle;
 use crate::package::{self, FacePackage};
-use crate::store::{BiometricError, BiometricStore, Enrollment};
+use crate::store::{BiometricError, BiometricStore};
 use base64::Engine as _;
 use mm_http::json_body::json_body;
 use mm_http::rejection::handle_rejection;
 use mm_http::request_log::with_request_log;
-use mm_http::{json_with_status, respond, Access, ApiError, Response, RouteSpec};
+use mm_http::{json_with_status, respond, ApiError, Response, RouteSpec};
 use mm_runtime::clock::unix_ms;
-use mm_shm_schema::BestFaceStatus;
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
-use warp::http::{Method, StatusCode};
+use warp::http::StatusCode;
 use warp::{Filter, Reply};
 
 /// What the handlers share.
@@ -35,16 +34,20 @@ pub struct BiometricState {
 macro_rules! route {
     ($name:ident, $key:literal, $method:ident, $path:literal, $summary:literal) => {
         /// See its summary.
-        pub static $name: RouteSpec = RouteSpec {
+        pub static $name: mm_http::RouteSpec = mm_http::RouteSpec {
             name: $key,
-            method: Method::$method,
+            method: warp::http::Method::$method,
             path: $path,
             aliases: &[],
-            access: Access::Public,
+            access: mm_http::Access::Public,
             summary: $summary,
         };
     };
 }
+
+mod enrollment;
+
+pub use enrollment::{EnrollmentJson, EnrollmentsReply, PreparedReply, PurgeAllReply};
 
 route!(
     HEALTH,
@@ -83,35 +86,6 @@ route!(
     "Destroys {wallet_address}'s key and packages: no copy opens again."
 );
 
-route!(
-    PURGE_ALL,
-    "purge_all",
-    POST,
-    "/api/biometric/purge-all",
-    "Purges every wallet (the owner's clear of enrolled faces): every key destroyed."
-);
-route!(
-    PREPARE,
-    "prepare",
-    POST,
-    "/api/biometric/prepare",
-    "Seals the best face in view for {wallet_address}: its package, id and hash (400 when no face, one too small or turned away, or several are in view)."
-);
-route!(
-    ENROLL,
-    "enroll",
-    POST,
-    "/api/biometric/enroll",
-    "Makes {wallet_address, face_id, display_name} the wallet's enrolled face (after its chain confirmation), replacing an earlier one."
-);
-route!(
-    ENROLLMENTS,
-    "enrollments",
-    GET,
-    "/api/biometric/enrollments",
-    "Every enrolled face: wallet, face id, display name, when (never an embedding)."
-);
-
 /// Every route of port 5003.
 pub static ROUTES: &[&RouteSpec] = &[
     &mm_http::route_table::INDEX,
@@ -121,73 +95,12 @@ pub static ROUTES: &[&RouteSpec] = &[
     &OPEN,
     &PACKAGE,
     &PURGE,
-    &PURGE_ALL,
-    &PREPARE,
-    &ENROLL,
-    &ENROLLMENTS,
+    &enrollment::PURGE_ALL,
+    &enrollment::PREPARE,
+    &enrollment::ENROLL,
+    &enrollment::ENROLLMENTS,
     &mm_http::metrics::METRICS,
 ];
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EnrollRequest {
-    wallet_address: String,
-    face_id: String,
-    #[serde(default)]
-    display_name: String,
-}
-
-/// Longest display name kept (the overlay draws at most this many bytes).
-/// An enrolled face as JSON.
-#[derive(Debug, Serialize)]
-pub struct EnrollmentJson {
-    /// The wallet.
-    pub wallet_address: String,
-    /// Its enrolled face.
-    pub face_id: String,
-    /// The name drawn when its owner allows it.
-    pub display_name: String,
-    /// Unix ms.
-    pub enrolled_at: u64,
-}
-
-impl From<Enrollment> for EnrollmentJson {
-    fn from(enrollment: Enrollment) -> Self {
-        Self {
-            wallet_address: enrollment.wallet,
-            face_id: enrollment.face_id,
-            display_name: enrollment.display_name,
-            enrolled_at: enrollment.enrolled_unix_ms,
-        }
-    }
-}
-
-/// The `enrollments` body.
-#[derive(Debug, Serialize)]
-pub struct EnrollmentsReply {
-    /// Always true.
-    pub success: bool,
-    /// Oldest first.
-    pub enrollments: Vec<EnrollmentJson>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PrepareRequest {
-    wallet_address: String,
-}
-
-/// A face sealed from the live frame.
-#[derive(Debug, Serialize)]
-pub struct PreparedReply {
-    /// The package, as `seal` answers it.
-    #[serde(flatten)]
-    pub package: PackageReply,
-    /// Faces in the frame it came from.
-    pub faces_in_frame: u32,
-    /// That frame's sequence number.
-    pub frame_sequence: u64,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -301,8 +214,9 @@ pub struct HealthReply {
 pub fn routes(
     state: BiometricState,
 ) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone {
+    let routes_state = state.clone();
     let with_state = move || {
-        let state = state.clone();
+        let state = routes_state.clone();
         warp::any().map(move || state.clone())
     };
     let index =
@@ -335,28 +249,6 @@ pub fn routes(
         .and(json_body::<PurgeRequest>())
         .and(with_state())
         .map(|request: PurgeRequest, state: BiometricState| respond(purge(&state, &request)));
-    let purge_all = PURGE_ALL
-        .filter()
-        .and(with_state())
-        .map(|state: BiometricState| respond(purge_all(&state)));
-    let prepare = PREPARE
-        .filter()
-        .and(json_body::<PrepareRequest>())
-        .and(with_state())
-        .then(
-            |request: PrepareRequest, state: BiometricState| async move {
-                respond(prepare(&state, &request).await)
-            },
-        );
-    let enroll = ENROLL
-        .filter()
-        .and(json_body::<EnrollRequest>())
-        .and(with_state())
-        .map(|request: EnrollRequest, state: BiometricState| respond(enroll(&state, &request)));
-    let enrollments = ENROLLMENTS
-        .filter()
-        .and(with_state())
-        .map(|state: BiometricState| respond(enrollments(&state)));
     let metrics = mm_http::metrics::METRICS
         .filter()
         .and(with_state())
@@ -374,15 +266,9 @@ pub fn routes(
         .unify()
         .or(purge)
         .unify()
-        .or(purge_all)
-        .unify()
-        .or(prepare)
-        .unify()
-        .or(enroll)
-        .unify()
-        .or(enrollments)
-        .unify()
         .or(metrics)
+        .unify()
+        .or(enrollment::routes(state.clone()))
         .unify()
         .recover(handle_rejection)
         .unify();
@@ -514,67 +400,6 @@ fn seal(state: &BiometricState, request: &SealRequest) -> Result<PackageReply, A
     Ok(package_reply(sealed.face_id, &sealed.package))
 }
 
-/// Reply of `purge-all`.
-#[derive(Debug, Serialize)]
-pub struct PurgeAllReply {
-    /// Always true.
-    pub success: bool,
-    /// Wallets whose keys were destroyed.
-    pub purged_wallets: usize,
-}
-
-fn purge_all(state: &BiometricState) -> Result<PurgeAllReply, ApiError> {
-    let purged = locked(state)?.purge_all(unix_ms()).map_err(api_error)?;
-    state.bus.gallery_changed();
-    tracing::info!(wallets = purged.len(), "every wallet purged");
-    Ok(PurgeAllReply {
-        success: true,
-        purged_wallets: purged.len(),
-    })
-}
-
-async fn prepare(
-    state: &BiometricState,
-    request: &PrepareRequest,
-) -> Result<PreparedReply, ApiError> {
-    package::wallet_bytes(&request.wallet_address)
-        .map_err(|error| ApiError::bad_request(error.to_string()))?;
-    let best: BestFace = state.bus.best_face().await.map_err(|error| {
-        tracing::warn!(error = %mm_runtime::report::ErrorChain(&error), "no best face");
-        ApiError::unavailable(format!("no face from inference: {error}"))
-    })?;
-    let refusal = |message: &str| Err(ApiError::bad_request(message));
-    let embedding = match (best.status, &best.embedding) {
-        (BestFaceStatus::Found, Some(embedding)) => embedding,
-        (BestFaceStatus::NoFace, _) => return refusal("no face is in view"),
-        (BestFaceStatus::TooSmall, _) => {
-            return refusal(
-                "the face in view is too small or turned away: come closer and face the camera",
-            )
-        }
-        (BestFaceStatus::Several, _) => {
-            return refusal("more than one face is in view: only the person enrolling may be")
-        }
-        (BestFaceStatus::NoFrame, _) => {
-            return Err(ApiError::unavailable("no frame has reached inference yet"))
-        }
-        (BestFaceStatus::Failed | BestFaceStatus::Found, _) => {
-            return Err(ApiError::unavailable(
-                "inference could not embed the face; see its log",
-            ))
-        }
-    };
-    let sealed = locked(state)?
-        .seal(&request.wallet_address, embedding.as_slice(), unix_ms())
-        .map_err(api_error)?;
-    tracing::info!(wallet = %request.wallet_address, face_id = %sealed.face_id, frame = best.sequence, "face sealed from the live frame");
-    Ok(PreparedReply {
-        package: package_reply(sealed.face_id, &sealed.package),
-        faces_in_frame: best.faces_in_frame,
-        frame_sequence: best.sequence,
-    })
-}
-
 fn open(state: &BiometricState, request: &OpenRequest) -> Result<OpenReply, ApiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(request.package.trim())
@@ -609,27 +434,5 @@ fn purge(state: &BiometricState, request: &PurgeRequest) -> Result<PurgeReply, A
         success: true,
         key_destroyed: purged.key_destroyed,
         purged_faces: purged.faces,
-    })
-}
-
-fn enroll(state: &BiometricState, request: &EnrollRequest) -> Result<EnrollmentJson, ApiError> {
-    let enrollment = locked(state)?
-        .enroll(
-            &request.wallet_address,
-            &request.face_id,
-            &request.display_name,
-            unix_ms(),
-        )
-        .map_err(api_error)?;
-    state.bus.gallery_changed();
-    tracing::info!(wallet = %enrollment.wallet, face_id = %enrollment.face_id, "enrolled");
-    Ok(enrollment.into())
-}
-
-fn enrollments(state: &BiometricState) -> Result<EnrollmentsReply, ApiError> {
-    let enrollments = locked(state)?.enrollments().map_err(api_error)?;
-    Ok(EnrollmentsReply {
-        success: true,
-        enrollments: enrollments.into_iter().map(EnrollmentJson::from).collect(),
     })
 }
