@@ -4,6 +4,7 @@
 //! Only a child of this API's own supervisor named `mm-capture` is signalled: a pid read from
 //! shared memory could name any process.
 
+use super::EmptyRequest;
 use crate::auth;
 use crate::session::Caller;
 use crate::state::AppState;
@@ -11,7 +12,7 @@ use mm_http::{respond, Access, ApiError, RouteSpec};
 use mm_runtime::procfs::children_named;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::time::{Duration, Instant};
 use warp::http::Method;
 use warp::{Filter, Rejection};
@@ -27,11 +28,6 @@ pub(super) static CAMERA_RESET: RouteSpec = RouteSpec {
     access: Access::Owner,
     summary: "Restarts the capture node, which reopens the camera.",
 };
-
-/// A body with nothing but the legacy credentials (optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyRequest {}
 
 /// Reply of `POST /camera/reset`.
 #[derive(Debug, Serialize)]

@@ -6,7 +6,7 @@
 //! The API never holds an embedding: it passes the sealed package between the biometric node
 //! and the Solana node.
 
-use super::with_state;
+use super::{with_state, EmptyRequest};
 use crate::auth;
 use crate::internal_nodes::InternalNode;
 use crate::session::Caller;
@@ -80,11 +80,6 @@ pub(super) static ENROLLED_CLEAR: RouteSpec = RouteSpec {
     access: Access::Owner,
     summary: "Purges every wallet's faces and keys.",
 };
-
-/// A body with nothing but the legacy credentials (optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyRequest {}
 
 /// `POST /api/face/enroll/confirm`.
 #[derive(Debug, Deserialize)]

@@ -4,7 +4,7 @@
 //! deletes and stops its own; the camera's owner reaches all of them and alone runs the RTMP
 //! stream.
 
-use super::with_state;
+use super::{with_state, EmptyRequest};
 use crate::auth;
 use crate::ownership::{may_access_with, owner_of, sidecar};
 use crate::session::Caller;
@@ -115,11 +115,6 @@ enum RecordAction {
     Start,
     Stop,
 }
-
-/// A body with nothing but the legacy credentials (optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EmptyRequest {}
 
 /// Body of `/start_recording` (optional).
 #[derive(Debug, Default, Deserialize)]

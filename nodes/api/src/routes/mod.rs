@@ -113,6 +113,11 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     with_request_log(with_origin_guard(Arc::new(guard), all))
 }
 
+/// A body with nothing but the legacy credentials (optional).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmptyRequest {}
+
 /// A filter that hands each handler the shared state.
 fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
     warp::any().map(move || state.clone())
