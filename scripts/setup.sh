@@ -23,14 +23,15 @@ fi
 # docker-compose and systemd (systemd-analyze): the deployment files are validated by the
 # tests (`docker-compose config`, `systemd-analyze verify`; no Docker engine needed);
 # prometheus (for promtool): the tests check every /metrics scrape with `promtool check
-# metrics`; libsqlite3-dev: the SQLite that rusqlite links (the API's sessions, the biometric key store and audit log).
+# metrics`; libsqlite3-dev: the SQLite that rusqlite links (the API's sessions, the biometric key store and audit log);
+# chromium: the browser the web page's test drives (through Playwright, scripts/test-tools.sh).
 PACKAGES=(
   build-essential pkg-config clang libclang-dev nasm curl unzip python3-venv python3-pip
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
   gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg libsqlite3-dev
-  docker-compose systemd prometheus
+  docker-compose systemd prometheus chromium
 )
 
 # shellcheck source=lib/apt.sh

@@ -19,6 +19,9 @@ else
   bash scripts/fetch-models.sh
 fi
 
+# The Python tools the tests drive: the OpenAPI validator, schemathesis, Playwright.
+bash scripts/test-tools.sh
+
 echo "test: cargo fmt --check"
 cargo fmt --all -- --check
 echo "test: cargo clippy"

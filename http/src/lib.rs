@@ -11,9 +11,11 @@
 //! - [`origin_guard`]: CORS and the `Host` check.
 //! - [`server`]: an internal node's server beside its bus loop.
 //! - [`metrics`]: `GET /metrics` in Prometheus' text format.
+//! - [`openapi`]: the OpenAPI 3.1 document of a server, from its route table.
 
 pub mod json_body;
 pub mod metrics;
+pub mod openapi;
 pub mod origin_guard;
 pub mod rejection;
 pub mod reply;
@@ -21,5 +23,6 @@ pub mod request_log;
 pub mod route_table;
 pub mod server;
 
+pub use openapi::{ReplyDoc, RequestDoc};
 pub use reply::{json, json_with_status, reply_or_error, respond, ApiError, ErrorBody, Response};
 pub use route_table::{Access, IndexReply, RouteSpec};

@@ -15,6 +15,8 @@ pub static METRICS: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "Prometheus metrics (text exposition format 0.0.4), every name prefixed mm_.",
+    request: crate::RequestDoc::None,
+    replies: &[crate::ReplyDoc::media(200, &["text/plain"], "The metrics.")],
 };
 
 /// The content type of the text exposition format.

@@ -4,6 +4,8 @@
 //!   whose name was rebound to this address (DNS rebinding) is refused with 403.
 //! - A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here: 204 with
 //!   the allowed methods and headers for an allowed origin, 403 otherwise.
+//! - A page of this camera itself (its `Origin` is `http://` or `https://` and the request's own
+//!   `Host`, a name that passed the check above) is served as any same-origin request is.
 //! - A state-changing request (not GET or HEAD) from a page of an origin not on the list is
 //!   refused with 403 before any route sees it; a GET from one is served without CORS
 //!   headers, so that its page cannot read the answer.
@@ -82,6 +84,12 @@ impl OriginGuard {
         let Some(origin) = headers.get(ORIGIN) else {
             return Verdict::Pass(None);
         };
+        if origin
+            .to_str()
+            .is_ok_and(|origin| host.is_some_and(|host| is_same_origin(origin, host)))
+        {
+            return Verdict::Pass(None);
+        }
         let allowed = origin.to_str().is_ok_and(|o| self.allows_origin(o));
         let preflight =
             *method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD);
@@ -98,6 +106,15 @@ impl OriginGuard {
             ),
         }
     }
+}
+
+/// Whether `origin` is the page of the `host` it sends its request to (the camera's own page).
+fn is_same_origin(origin: &str, host: &str) -> bool {
+    ["http://", "https://"].iter().any(|scheme| {
+        origin
+            .strip_prefix(scheme)
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(host))
+    })
 }
 
 /// `routes` behind `guard`.
@@ -213,6 +230,24 @@ mod tests {
             .to_str()
             .unwrap()
             .contains("Authorization"));
+    }
+
+    #[tokio::test]
+    async fn the_cameras_own_page_may_post_without_being_listed() {
+        for origin in ["http://cam.example:5002", "https://CAM.example:5002"] {
+            let reply = request("POST")
+                .header("origin", origin)
+                .reply(&guarded())
+                .await;
+            assert_eq!(reply.status(), 200, "{origin}");
+            assert!(!reply.headers().contains_key("access-control-allow-origin"));
+        }
+        // Another port of the same name is another origin.
+        let other_port = request("POST")
+            .header("origin", "http://cam.example:8080")
+            .reply(&guarded())
+            .await;
+        assert_eq!(other_port.status(), 403);
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ pub fn json_with_status<T: Serialize>(body: &T, status: StatusCode) -> Response 
 }
 
 /// The body of every error reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// What went wrong, for a person to read. Never holds a secret.
     pub error: String,

@@ -4,6 +4,7 @@
 //! in its index, and its tests walk the same list; so a route cannot exist without saying
 //! who may call it.
 
+use crate::openapi::{ReplyDoc, RequestDoc};
 use serde::Serialize;
 use warp::filters::BoxedFilter;
 use warp::http::Method;
@@ -11,7 +12,7 @@ use warp::path::FullPath;
 use warp::{Filter, Rejection};
 
 /// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     /// Anyone who can reach the port.
@@ -23,12 +24,13 @@ pub enum Access {
 }
 
 /// One route.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RouteSpec {
     /// Short name (the key in the index's `endpoints`).
     pub name: &'static str,
     /// The HTTP method.
     #[serde(serialize_with = "method_name")]
+    #[schema(value_type = String)]
     pub method: Method,
     /// The path, from the root.
     pub path: &'static str,
@@ -38,6 +40,15 @@ pub struct RouteSpec {
     pub access: Access,
     /// What it does, in one line.
     pub summary: &'static str,
+    /// What the request carries besides its path (for the OpenAPI document).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub request: RequestDoc,
+    /// What it answers when it succeeds (for the OpenAPI document); errors are added from
+    /// what the route is.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub replies: &'static [ReplyDoc],
 }
 
 fn method_name<S: serde::Serializer>(method: &Method, serializer: S) -> Result<S::Ok, S::Error> {
@@ -101,6 +112,8 @@ pub static INDEX: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "This server's name, version and routes.",
+    request: RequestDoc::None,
+    replies: &[ReplyDoc::ok::<IndexReply>()],
 };
 
 /// The [`INDEX`] route of the server `name` at `version`, which serves `routes`.
@@ -115,7 +128,7 @@ pub fn index_route(
 }
 
 /// The `GET /` body of every server: what it is and every route it serves.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IndexReply {
     /// What answers.
     pub name: &'static str,
@@ -176,6 +189,8 @@ mod tests {
         aliases: &["/toggle"],
         access: Access::Public,
         summary: "Toggles.",
+        request: RequestDoc::None,
+        replies: &[],
     };
 
     fn routes(

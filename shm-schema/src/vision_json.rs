@@ -23,7 +23,7 @@ fn ms(us: u32) -> f64 {
 }
 
 /// One face.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FaceJson {
     /// `[x1, y1, x2, y2]` in frame pixels.
     #[serde(rename = "box")]
@@ -67,7 +67,7 @@ impl FaceJson {
 }
 
 /// One hand.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HandJson {
     /// `[x1, y1, x2, y2]` around the landmarks.
     #[serde(rename = "box")]
@@ -104,7 +104,7 @@ impl HandJson {
 }
 
 /// One person.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PersonJson {
     /// `[x1, y1, x2, y2]` in frame pixels.
     #[serde(rename = "box")]
@@ -124,7 +124,7 @@ impl PersonJson {
 }
 
 /// Milliseconds each model took on the frame.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TimingsJson {
     /// Colour conversion and scaling.
     pub preprocess: f64,
@@ -143,7 +143,7 @@ pub struct TimingsJson {
 }
 
 /// The detections of a frame.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DetectionsJson {
     /// The frame's sequence number; absent for a still image.
     #[serde(skip_serializing_if = "Option::is_none")]

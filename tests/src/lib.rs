@@ -2,9 +2,12 @@
 //! processes, reads `/stream` like a browser does, and inspects processes and shared memory.
 
 pub mod biometric;
+pub mod browser;
 pub mod media_probe;
 mod mjpeg;
+pub mod openapi;
 mod pipeline;
+pub mod python_tools;
 pub mod solana;
 pub mod vision;
 pub mod wallet;

@@ -15,10 +15,19 @@ pub struct PipelineBuilder {
     encode_input: &'static str,
     camera_and_port: Option<(String, u16)>,
     keep_logs: bool,
+    own_public_url: bool,
     env: Vec<(String, String)>,
 }
 
 impl PipelineBuilder {
+    /// Names the pipeline's own address (`http://127.0.0.1:<port>`) as `access.public_url`,
+    /// so that its Sign-In messages name the host a browser shows the page from (a wallet
+    /// refuses any other).
+    pub fn own_public_url(mut self) -> Self {
+        self.own_public_url = true;
+        self
+    }
+
     /// Sets an environment variable for every process (e.g. a secret).
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));
@@ -95,6 +104,10 @@ impl PipelineBuilder {
             env: self.env,
             _dir: dir,
         };
+        if self.own_public_url {
+            let url = pipeline.url("");
+            pipeline.env.push(("MM_ACCESS_PUBLIC_URL".to_owned(), url));
+        }
         let mut command = pipeline.command("mm-supervisor");
         if self.keep_logs {
             let log = std::fs::File::create(pipeline.log_path()).expect("create log file");
@@ -131,6 +144,7 @@ impl Pipeline {
             encode_input: "raw",
             camera_and_port: None,
             keep_logs: false,
+            own_public_url: false,
             env: Vec::new(),
         }
     }

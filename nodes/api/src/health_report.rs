@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const NODE_STALE_NS: u64 = 3_000_000_000;
 
 /// One node as health reports it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct NodeHealth {
     /// Whether its process is alive and it published its status within the last 3 s.
     pub alive: bool,
@@ -40,7 +40,7 @@ pub struct NodeHealth {
 }
 
 /// The `/api/health` body.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct HealthReport {
     /// `ok` when frames flow; `degraded` when they flow from a substitute for what was
     /// configured (the synthetic scene for a missing camera); else `error`.

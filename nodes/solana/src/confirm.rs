@@ -70,7 +70,7 @@ pub enum Refusal {
 }
 
 /// A confirmed claim.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Confirmed {
     /// The slot it landed in.
     pub slot: u64,
@@ -78,6 +78,7 @@ pub struct Confirmed {
     pub block_time: Option<i64>,
     /// The account the instruction wrote (session or face data).
     #[serde(serialize_with = "crate::program::as_base58")]
+    #[schema(value_type = String)]
     pub account: Pubkey,
 }
 

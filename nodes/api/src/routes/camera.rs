@@ -27,10 +27,12 @@ pub(super) static CAMERA_RESET: RouteSpec = RouteSpec {
     aliases: &["/api/camera/reset"],
     access: Access::Owner,
     summary: "Restarts the capture node, which reopens the camera.",
+    request: mm_http::RequestDoc::optional_json::<super::EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<CameraResetReply>()],
 };
 
 /// Reply of `POST /camera/reset`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CameraResetReply {
     /// True when a new capture process runs.
     pub success: bool,

@@ -25,6 +25,8 @@ pub(super) static PREPARE: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "Seals the one face in view for the caller's wallet and returns the unsigned enroll_face transaction carrying it, with the face id and the package's keccak-256.",
+    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<PrepareReply>()],
 };
 
 pub(super) static CONFIRM: RouteSpec = RouteSpec {
@@ -34,6 +36,8 @@ pub(super) static CONFIRM: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "Once {signature, face_id, display_name?} is confirmed on chain as the caller's enroll_face of that package, the sealed face becomes the wallet's enrolled one.",
+    request: mm_http::RequestDoc::json::<ConfirmRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<EnrolledReply>()],
 };
 
 pub(super) static ENROLL_LOCAL: RouteSpec = RouteSpec {
@@ -43,6 +47,8 @@ pub(super) static ENROLL_LOCAL: RouteSpec = RouteSpec {
     aliases: &["/enroll_face"],
     access: Access::Session,
     summary: "Enrolls the one face in view for the caller's wallet without the chain ({display_name?}); only where enrollment.local is on.",
+    request: mm_http::RequestDoc::optional_json::<LocalEnrollRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<EnrolledReply>()],
 };
 
 pub(super) static ENROLLMENT_GET: RouteSpec = RouteSpec {
@@ -52,6 +58,8 @@ pub(super) static ENROLLMENT_GET: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "The caller's enrollment (face id, display name, when), or enrolled: false.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<OwnEnrollmentReply>()],
 };
 
 pub(super) static ENROLLMENT_DELETE: RouteSpec = RouteSpec {
@@ -61,6 +69,8 @@ pub(super) static ENROLLMENT_DELETE: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "Purges the caller's face: its key destroyed (every copy, the one on chain too, unreadable), out of the gallery.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<FacePurgedReply>()],
 };
 
 pub(super) static ENROLLED_FACES: RouteSpec = RouteSpec {
@@ -70,6 +80,8 @@ pub(super) static ENROLLED_FACES: RouteSpec = RouteSpec {
     aliases: &["/api/face/enrolled"],
     access: Access::Owner,
     summary: "Every enrolled face: wallet, display name, face id, when.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<EnrolledFacesReply>()],
 };
 
 pub(super) static ENROLLED_CLEAR: RouteSpec = RouteSpec {
@@ -79,10 +91,12 @@ pub(super) static ENROLLED_CLEAR: RouteSpec = RouteSpec {
     aliases: &["/api/face/enrolled/clear"],
     access: Access::Owner,
     summary: "Purges every wallet's faces and keys.",
+    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<FacesPurgedReply>()],
 };
 
 /// `POST /api/face/enroll/confirm`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConfirmRequest {
     /// The `enroll_face` transaction's signature (the reference's names still work).
@@ -97,7 +111,7 @@ struct ConfirmRequest {
 }
 
 /// `POST /api/face/enroll`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LocalEnrollRequest {
     #[serde(default)]
@@ -105,7 +119,7 @@ struct LocalEnrollRequest {
 }
 
 /// What the biometric node answers for a sealed face.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct SealedFace {
     face_id: String,
     package: String,
@@ -114,7 +128,7 @@ struct SealedFace {
 }
 
 /// What the Solana node answers for an unsigned transaction.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct UnsignedTransaction {
     transaction: String,
     blockhash: String,
@@ -122,7 +136,7 @@ struct UnsignedTransaction {
 }
 
 /// An enrollment as the biometric node lists it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollmentJson {
     /// Whose.
     pub wallet_address: String,
@@ -134,13 +148,13 @@ pub struct EnrollmentJson {
     pub enrolled_at: u64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct EnrollmentList {
     enrollments: Vec<EnrollmentJson>,
 }
 
 /// Reply of `prepare-transaction`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PrepareReply {
     /// Always true.
     pub success: bool,
@@ -161,7 +175,7 @@ pub struct PrepareReply {
 }
 
 /// Reply of `confirm` and of local enrollment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrolledReply {
     /// Always true.
     pub success: bool,
@@ -173,18 +187,59 @@ pub struct EnrolledReply {
     pub transaction_id: Option<String>,
 }
 
-/// Reply of `GET /api/face/enrollment`.
-#[derive(Debug, Serialize)]
+/// Reply of `GET /api/face/enrollment`: `enrolled`, and the enrollment's fields when it is.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OwnEnrollmentReply {
     /// Whether the caller has an enrolled face.
     pub enrolled: bool,
-    /// It.
-    #[serde(flatten)]
-    pub enrollment: Option<EnrollmentJson>,
+    /// The caller's wallet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet_address: Option<String>,
+    /// The sealed face.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face_id: Option<String>,
+    /// The name drawn on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// When (unix ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrolled_at: Option<u64>,
+}
+
+impl From<Option<EnrollmentJson>> for OwnEnrollmentReply {
+    fn from(enrollment: Option<EnrollmentJson>) -> Self {
+        Self {
+            enrolled: enrollment.is_some(),
+            wallet_address: enrollment.as_ref().map(|e| e.wallet_address.clone()),
+            face_id: enrollment.as_ref().map(|e| e.face_id.clone()),
+            display_name: enrollment.as_ref().map(|e| e.display_name.clone()),
+            enrolled_at: enrollment.map(|e| e.enrolled_at),
+        }
+    }
+}
+
+/// Reply of `DELETE /api/face/enrollment`, as the biometric node's purge gives it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FacePurgedReply {
+    /// Always true.
+    pub success: bool,
+    /// Whether the wallet had a key, now destroyed.
+    pub key_destroyed: bool,
+    /// Sealed faces deleted.
+    pub purged_faces: usize,
+}
+
+/// Reply of `/clear_enrolled_faces`, as the biometric node's purge-all gives it.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FacesPurgedReply {
+    /// Always true.
+    pub success: bool,
+    /// Wallets whose keys were destroyed.
+    pub purged_wallets: usize,
 }
 
 /// One face of `/get_enrolled_faces` (the reference's `name`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrolledFace {
     /// Whose.
     pub wallet_address: String,
@@ -197,7 +252,7 @@ pub struct EnrolledFace {
 }
 
 /// Reply of `/get_enrolled_faces`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrolledFacesReply {
     /// Always true.
     pub success: bool,
@@ -261,7 +316,7 @@ pub(super) fn routes(
             respond(
                 state
                     .internal
-                    .post::<serde_json::Value>(
+                    .post::<FacePurgedReply>(
                         InternalNode::Biometric,
                         "/api/biometric/purge",
                         &json!({"wallet_address": caller.wallet}),
@@ -285,7 +340,7 @@ pub(super) fn routes(
             respond(
                 state
                     .internal
-                    .post::<serde_json::Value>(
+                    .post::<FacesPurgedReply>(
                         InternalNode::Biometric,
                         "/api/biometric/purge-all",
                         &json!({}),
@@ -407,10 +462,7 @@ async fn own_enrollment(state: &AppState, caller: &Caller) -> Result<OwnEnrollme
     let enrollment = list
         .into_iter()
         .find(|enrollment| enrollment.wallet_address == caller.wallet);
-    Ok(OwnEnrollmentReply {
-        enrolled: enrollment.is_some(),
-        enrollment,
-    })
+    Ok(enrollment.into())
 }
 
 async fn enrolled_faces(state: &AppState) -> Result<EnrolledFacesReply, ApiError> {

@@ -9,7 +9,7 @@ use crate::ownership::may_access;
 use crate::session::Caller;
 use crate::state::AppState;
 use bytes::Bytes;
-use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
+use mm_http::{json, reply_or_error, Access, ApiError, ReplyDoc, Response, RouteSpec};
 use mm_runtime::media_files::{self, MediaFile, MediaKind};
 use mm_shm_schema::{MediaAction, RecordingState};
 use serde::Serialize;
@@ -20,7 +20,7 @@ use warp::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use warp::{Filter, Rejection, Reply};
 
 macro_rules! file_route {
-    ($name:ident, $key:literal, $method:ident, $path:literal, $summary:literal) => {
+    ($name:ident, $key:literal, $method:ident, $path:literal, $summary:literal, $replies:expr) => {
         pub(super) static $name: RouteSpec = RouteSpec {
             name: $key,
             method: Method::$method,
@@ -28,58 +28,89 @@ macro_rules! file_route {
             aliases: &[],
             access: Access::Session,
             summary: $summary,
+            request: mm_http::RequestDoc::None,
+            replies: $replies,
         };
     };
 }
+
+/// What a `GET` of a photo answers.
+const PHOTO_REPLIES: &[ReplyDoc] = &[
+    ReplyDoc::media(200, &["image/jpeg"], "The photo."),
+    ReplyDoc::media(206, &["image/jpeg"], "The range asked for."),
+    ReplyDoc::empty(304, "It has not changed (If-None-Match)."),
+];
+
+/// What a `GET` of a recording answers.
+const VIDEO_REPLIES: &[ReplyDoc] = &[
+    ReplyDoc::media(200, &["video/mp4"], "The recording."),
+    ReplyDoc::media(206, &["video/mp4"], "The range asked for."),
+    ReplyDoc::empty(304, "It has not changed (If-None-Match)."),
+];
+
+/// What a `HEAD` answers: the headers of the `GET`, no body.
+const HEAD_REPLIES: &[ReplyDoc] = &[
+    ReplyDoc::empty(200, "Content-Length, Content-Type and ETag of the file."),
+    ReplyDoc::empty(304, "It has not changed (If-None-Match)."),
+];
+
+/// What a `DELETE` answers.
+const DELETE_REPLIES: &[ReplyDoc] = &[ReplyDoc::ok::<DeletedReply>()];
 
 file_route!(
     PHOTO_GET,
     "photo_get",
     GET,
     "/api/photos/{name}",
-    "One photo (JPEG); Range and ETag."
+    "One photo (JPEG); Range and ETag.",
+    PHOTO_REPLIES
 );
 file_route!(
     PHOTO_HEAD,
     "photo_head",
     HEAD,
     "/api/photos/{name}",
-    "A photo's size, type and ETag."
+    "A photo's size, type and ETag.",
+    HEAD_REPLIES
 );
 file_route!(
     PHOTO_DELETE,
     "photo_delete",
     DELETE,
     "/api/photos/{name}",
-    "Deletes a photo."
+    "Deletes a photo.",
+    DELETE_REPLIES
 );
 file_route!(
     VIDEO_GET,
     "video_get",
     GET,
     "/api/videos/{name}",
-    "One recording (MP4); Range and ETag."
+    "One recording (MP4); Range and ETag.",
+    VIDEO_REPLIES
 );
 file_route!(
     VIDEO_HEAD,
     "video_head",
     HEAD,
     "/api/videos/{name}",
-    "A recording's size, type and ETag."
+    "A recording's size, type and ETag.",
+    HEAD_REPLIES
 );
 file_route!(
     VIDEO_DELETE,
     "video_delete",
     DELETE,
     "/api/videos/{name}",
-    "Deletes a recording."
+    "Deletes a recording.",
+    DELETE_REPLIES
 );
 
 /// Bytes read from the file per body chunk.
 const CHUNK: usize = 64 * 1024;
 
 /// Reply of a delete.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeletedReply {
     /// Always true.
     pub success: bool,

@@ -19,10 +19,15 @@ pub(super) static HEALTH: RouteSpec = RouteSpec {
     access: Access::Public,
     summary:
         "200 while frames flow (ok or degraded), else 503 with the reason; every node's state.",
+    request: mm_http::RequestDoc::None,
+    replies: &[
+        mm_http::ReplyDoc::ok::<HealthReply>(),
+        mm_http::ReplyDoc::json::<HealthReply>(503, "No frames flow; `reason` says why."),
+    ],
 };
 
 /// The `GET /api/health` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthReply {
     /// Status, reason, frames and nodes.
     #[serde(flatten)]
@@ -36,7 +41,7 @@ pub struct HealthReply {
 }
 
 /// The camera as configured.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CameraInfo {
     /// The camera id.
     pub id: String,
@@ -45,6 +50,7 @@ pub struct CameraInfo {
     /// Configured frames per second.
     pub target_fps: u32,
     /// The configured V4L2 device.
+    #[schema(value_type = String)]
     pub preferred_device: PathBuf,
 }
 

@@ -24,6 +24,8 @@ pub(super) static LIVEPEER_START: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Owner,
     summary: "Starts the RTMP stream to Livepeer; answers at once with state connecting.",
+    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<LivepeerStatusReply>()],
 };
 
 pub(super) static LIVEPEER_STOP: RouteSpec = RouteSpec {
@@ -33,6 +35,8 @@ pub(super) static LIVEPEER_STOP: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Owner,
     summary: "Stops the RTMP stream.",
+    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<LivepeerStatusReply>()],
 };
 
 pub(super) static LIVEPEER_STATUS: RouteSpec = RouteSpec {
@@ -42,6 +46,8 @@ pub(super) static LIVEPEER_STATUS: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "The RTMP stream: state, frames sent, bitrate, drops, reconnects, playback URL.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<LivepeerStatusReply>()],
 };
 
 pub(super) static CAPTURE: RouteSpec = RouteSpec {
@@ -51,6 +57,8 @@ pub(super) static CAPTURE: RouteSpec = RouteSpec {
     aliases: &["/capture_moment"],
     access: Access::Session,
     summary: "Takes a photo of the current frame (JPEG, privacy applied).",
+    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<CaptureReply>()],
 };
 
 pub(super) static RECORD: RouteSpec = RouteSpec {
@@ -60,6 +68,8 @@ pub(super) static RECORD: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "Starts ({\"action\": \"start\", \"duration\": s}) or stops a recording.",
+    request: mm_http::RequestDoc::json::<RecordRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<RecordReply>()],
 };
 
 pub(super) static START_RECORDING: RouteSpec = RouteSpec {
@@ -69,6 +79,8 @@ pub(super) static START_RECORDING: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "Legacy: POST /api/record with action start.",
+    request: mm_http::RequestDoc::optional_json::<StartRecordingRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<RecordReply>()],
 };
 
 pub(super) static STOP_RECORDING: RouteSpec = RouteSpec {
@@ -78,6 +90,8 @@ pub(super) static STOP_RECORDING: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "Legacy: POST /api/record with action stop.",
+    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<RecordReply>()],
 };
 
 pub(super) static PHOTOS: RouteSpec = RouteSpec {
@@ -87,6 +101,8 @@ pub(super) static PHOTOS: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "The caller's photos (the owner: all), newest first (limit, cursor).",
+    request: mm_http::RequestDoc::query::<ListQuery>(),
+    replies: &[mm_http::ReplyDoc::ok::<MediaListReply>()],
 };
 
 pub(super) static VIDEOS: RouteSpec = RouteSpec {
@@ -96,10 +112,12 @@ pub(super) static VIDEOS: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "The caller's recordings (the owner: all), newest first (limit, cursor), with their durations.",
+    request: mm_http::RequestDoc::query::<ListQuery>(),
+    replies: &[mm_http::ReplyDoc::ok::<MediaListReply>()],
 };
 
 /// Body of `POST /api/record`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RecordRequest {
     /// `start` or `stop`.
@@ -109,7 +127,7 @@ struct RecordRequest {
     duration: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum RecordAction {
     Start,
@@ -117,7 +135,7 @@ enum RecordAction {
 }
 
 /// Body of `/start_recording` (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct StartRecordingRequest {
     #[serde(default)]
@@ -125,7 +143,7 @@ struct StartRecordingRequest {
 }
 
 /// The RTMP stream, as the status route reports it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LivepeerStatusReply {
     /// Always true.
     pub success: bool,
@@ -157,7 +175,7 @@ pub struct LivepeerStatusReply {
 }
 
 /// A recording, as the routes report it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordingJson {
     /// `idle`, `recording`, `stopped`, `finished` or `failed`.
     pub state: &'static str,
@@ -180,7 +198,7 @@ pub struct RecordingJson {
 }
 
 /// Reply of the record routes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecordReply {
     /// Always true.
     pub success: bool,
@@ -189,7 +207,7 @@ pub struct RecordReply {
 }
 
 /// Reply of `POST /api/capture`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaptureReply {
     /// Always true.
     pub success: bool,
@@ -202,7 +220,7 @@ pub struct CaptureReply {
 }
 
 /// One file of a listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MediaItem {
     /// The file name.
     pub name: String,
@@ -220,7 +238,7 @@ pub struct MediaItem {
 }
 
 /// Reply of `GET /api/photos` and `GET /api/videos`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MediaListReply {
     /// Always true.
     pub success: bool,
@@ -231,10 +249,13 @@ pub struct MediaListReply {
 }
 
 /// Query of the listings.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// Items on the page (default 50, at most 500).
     limit: Option<usize>,
+    /// Where the page starts: the `next_cursor` of the page before.
     cursor: Option<String>,
 }
 

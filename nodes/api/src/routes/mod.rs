@@ -13,6 +13,7 @@ mod metrics;
 mod session;
 mod status;
 mod stream;
+mod ui;
 mod vision;
 
 use crate::state::AppState;
@@ -43,6 +44,10 @@ pub use vision::{DetectionsReply, GestureReply, RecognizeReply, ToggleReply};
 /// Every route of port 5002.
 pub static ROUTES: &[&RouteSpec] = &[
     &mm_http::route_table::INDEX,
+    &mm_http::openapi::OPENAPI,
+    &ui::PAGE,
+    &ui::SCRIPT,
+    &ui::STYLE,
     &stream::STREAM,
     &stream::STREAM_INFO,
     &health::HEALTH,
@@ -88,6 +93,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
     let access = &state.config.access;
     let guard = OriginGuard::new(access.cors_origins.clone(), access.allowed_hosts());
     let all = index::routes()
+        .or(ui::routes())
+        .unify()
         .or(stream::routes(state.clone()))
         .unify()
         .or(health::routes(state.clone()))
@@ -114,7 +121,7 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
 }
 
 /// A body with nothing but the legacy credentials (optional).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EmptyRequest {}
 

@@ -21,6 +21,8 @@ pub(super) static CHALLENGE: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "A Sign-In-With-Solana message for ?wallet_address= to sign (single-use nonce, short expiry).",
+    request: mm_http::RequestDoc::query::<ChallengeQuery>(),
+    replies: &[mm_http::ReplyDoc::ok::<ChallengeReply>()],
 };
 
 pub(super) static CONNECT: RouteSpec = RouteSpec {
@@ -30,6 +32,8 @@ pub(super) static CONNECT: RouteSpec = RouteSpec {
     aliases: &["/connect"],
     access: Access::Public,
     summary: "A session for the wallet that signed its challenge ({wallet_address, message, signature} or a signIn output).",
+    request: mm_http::RequestDoc::json::<ConnectRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<ConnectReply>()],
 };
 
 pub(super) static DISCONNECT: RouteSpec = RouteSpec {
@@ -39,6 +43,8 @@ pub(super) static DISCONNECT: RouteSpec = RouteSpec {
     aliases: &["/disconnect"],
     access: Access::Session,
     summary: "Ends the caller's session.",
+    request: mm_http::RequestDoc::optional_json::<DisconnectRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<DisconnectReply>()],
 };
 
 pub(super) static STATUS: RouteSpec = RouteSpec {
@@ -48,16 +54,20 @@ pub(super) static STATUS: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Session,
     summary: "The caller's own session: wallet, times, whether it is the owner's.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<SessionStatusReply>()],
 };
 
 /// Query of `GET /api/session/challenge`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChallengeQuery {
+    /// The wallet (base58) that will sign the message.
     wallet_address: String,
 }
 
 /// The `GET /api/session/challenge` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChallengeReply {
     /// Always true.
     pub success: bool,
@@ -74,7 +84,7 @@ pub struct ChallengeReply {
 }
 
 /// The `POST /api/session/connect` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConnectReply {
     /// Always true.
     pub success: bool,
@@ -92,7 +102,7 @@ pub struct ConnectReply {
 }
 
 /// The `GET /api/session/status` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionStatusReply {
     /// Always true.
     pub success: bool,
@@ -109,7 +119,7 @@ pub struct SessionStatusReply {
 }
 
 /// The `POST /api/session/disconnect` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DisconnectReply {
     /// Always true.
     pub success: bool,
@@ -118,7 +128,7 @@ pub struct DisconnectReply {
 }
 
 /// Body of `POST /api/session/disconnect` (nothing but the legacy credentials).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DisconnectRequest {}
 

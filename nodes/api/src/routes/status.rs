@@ -16,10 +16,12 @@ pub(super) static STATUS: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "Whether the camera is online, streaming, recording.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<StatusReply>()],
 };
 
 /// The `GET /api/status` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusReply {
     /// Always true.
     pub success: bool,
@@ -30,7 +32,7 @@ pub struct StatusReply {
 }
 
 /// The camera's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CameraStatus {
     /// Whether a frame arrived within `api.health_timeout_ms`.
@@ -48,7 +50,7 @@ pub struct CameraStatus {
 }
 
 /// The RTMP (Livepeer) stream.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveStreamState {
     /// Livepeer's playback id, when configured.
@@ -63,7 +65,7 @@ pub struct LiveStreamState {
 }
 
 /// The recording.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingState {
     /// Whether one runs.

@@ -18,6 +18,8 @@ pub(super) static STREAM: RouteSpec = RouteSpec {
     access: Access::Public,
     summary:
         "MJPEG: multipart/x-mixed-replace, one part per new frame; 503 beyond api.max_viewers. Public unless access.stream_public = false (then a session token, in the header or ?token=).",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::media(200, &["multipart/x-mixed-replace"], "One JPEG part per new frame, until the viewer leaves.")],
 };
 
 pub(super) static STREAM_INFO: RouteSpec = RouteSpec {
@@ -27,10 +29,12 @@ pub(super) static STREAM_INFO: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "The MJPEG stream as it is now: resolution, frame rate, viewers.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<StreamInfoReply>()],
 };
 
 /// The `GET /api/stream/info` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamInfoReply {
     /// Always true.

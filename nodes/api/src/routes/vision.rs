@@ -29,6 +29,8 @@ pub(super) static DETECTIONS: RouteSpec = RouteSpec {
     access: Access::Public,
     summary:
         "Faces, hands and people in the newest processed frame; names only of those who opted in.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<DetectionsReply>()],
 };
 
 pub(super) static GESTURE: RouteSpec = RouteSpec {
@@ -38,6 +40,8 @@ pub(super) static GESTURE: RouteSpec = RouteSpec {
     aliases: &["/current_gesture"],
     access: Access::Public,
     summary: "The most confident gesture in view.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<GestureReply>()],
 };
 
 pub(super) static RECOGNIZE: RouteSpec = RouteSpec {
@@ -47,6 +51,8 @@ pub(super) static RECOGNIZE: RouteSpec = RouteSpec {
     aliases: &["/recognize_face"],
     access: Access::Session,
     summary: "Faces of the current frame, who was recognised (opted-in identities only) and whether the caller is, optionally with the frame.",
+    request: mm_http::RequestDoc::optional_json::<RecognizeRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<RecognizeReply>()],
 };
 
 pub(super) static FACE_TOGGLE: RouteSpec = RouteSpec {
@@ -56,6 +62,8 @@ pub(super) static FACE_TOGGLE: RouteSpec = RouteSpec {
     aliases: &["/toggle_face_visualization"],
     access: Access::Session,
     summary: "Face boxes on the stream, and the caller's own name label, on or off.",
+    request: mm_http::RequestDoc::optional_json::<ToggleRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<ToggleReply>()],
 };
 
 pub(super) static GESTURE_TOGGLE: RouteSpec = RouteSpec {
@@ -65,10 +73,12 @@ pub(super) static GESTURE_TOGGLE: RouteSpec = RouteSpec {
     aliases: &["/toggle_gesture_visualization"],
     access: Access::Session,
     summary: "Hand skeletons and gesture labels on the stream on or off.",
+    request: mm_http::RequestDoc::optional_json::<ToggleRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<ToggleReply>()],
 };
 
 /// Body of `POST /api/face/recognize`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RecognizeRequest {
     /// Add the current stream frame as a base64 JPEG.
@@ -77,7 +87,7 @@ struct RecognizeRequest {
 }
 
 /// Body of `POST /api/visualization/{face,gesture}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ToggleRequest {
     #[serde(default = "enabled_by_default")]
@@ -89,7 +99,7 @@ fn enabled_by_default() -> bool {
 }
 
 /// The `GET /api/face/detections` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DetectionsReply {
     /// Always true.
     pub success: bool,
@@ -103,7 +113,7 @@ pub struct DetectionsReply {
 }
 
 /// The `GET /api/gesture/current` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GestureReply {
     /// Always true.
     pub success: bool,
@@ -118,7 +128,7 @@ pub struct GestureReply {
 }
 
 /// How sure recognition is of one identity.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecognitionScore {
     /// `1 - distance`, two decimals.
     pub confidence: f64,
@@ -127,7 +137,7 @@ pub struct RecognitionScore {
 }
 
 /// The `POST /api/face/recognize` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecognizeReply {
     /// Always true.
     pub success: bool,
@@ -158,7 +168,7 @@ pub struct RecognizeReply {
 }
 
 /// The `POST /api/visualization/*` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ToggleReply {
     /// Always true.
     pub success: bool,

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 /// Bytes as JSON may carry them: a string (base58 or base64; a message also as plain text)
 /// or an array of numbers (a `Uint8Array` as `Array.from` writes it).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum EncodedBytes {
     /// A string.
@@ -21,7 +21,7 @@ pub enum EncodedBytes {
 }
 
 /// A wallet-standard `account`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WalletAccount {
     /// Base58 address.
@@ -35,7 +35,7 @@ pub struct WalletAccount {
 /// The body of `POST /api/session/connect`: a `signMessage` answer (`wallet_address`,
 /// `message`, `signature`) or a wallet-standard `signIn` output (`signedMessage`,
 /// `signature`, `publicKey` or `account`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     /// The wallet (base58).

@@ -34,7 +34,7 @@ const FIELDS: [&str; 8] = [
 
 /// A sign-in message, field by field. As JSON it is the wallet-standard `signIn` input that
 /// makes a wallet write exactly this text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInMessage {
     /// Who asks: `host[:port]`.

@@ -18,31 +18,41 @@ route!(
     "purge_all",
     POST,
     "/api/biometric/purge-all",
-    "Purges every wallet (the owner's clear of enrolled faces): every key destroyed."
+    "Purges every wallet (the owner's clear of enrolled faces): every key destroyed.",
+    mm_http::RequestDoc::None,
+    &[mm_http::ReplyDoc::ok::<PurgeAllReply>()]
 );
 route!(
     PREPARE,
     "prepare",
     POST,
     "/api/biometric/prepare",
-    "Seals the best face in view for {wallet_address}: its package, id and hash (400 when no face, one too small or turned away, or several are in view)."
+    "Seals the best face in view for {wallet_address}: its package, id and hash (400 when no face, one too small or turned away, or several are in view).",
+    mm_http::RequestDoc::json::<PrepareRequest>(),
+    &[mm_http::ReplyDoc::ok::<PreparedReply>()]
+
 );
 route!(
     ENROLL,
     "enroll",
     POST,
     "/api/biometric/enroll",
-    "Makes {wallet_address, face_id, display_name} the wallet's enrolled face (after its chain confirmation), replacing an earlier one."
+    "Makes {wallet_address, face_id, display_name} the wallet's enrolled face (after its chain confirmation), replacing an earlier one.",
+    mm_http::RequestDoc::json::<EnrollRequest>(),
+    &[mm_http::ReplyDoc::ok::<EnrollmentJson>()]
+
 );
 route!(
     ENROLLMENTS,
     "enrollments",
     GET,
     "/api/biometric/enrollments",
-    "Every enrolled face: wallet, face id, display name, when (never an embedding)."
+    "Every enrolled face: wallet, face id, display name, when (never an embedding).",
+    mm_http::RequestDoc::None,
+    &[mm_http::ReplyDoc::ok::<EnrollmentsReply>()]
 );
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EnrollRequest {
     wallet_address: String,
@@ -51,9 +61,8 @@ struct EnrollRequest {
     display_name: String,
 }
 
-/// Longest display name kept (the overlay draws at most this many bytes).
 /// An enrolled face as JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentJson {
     /// The wallet.
     pub wallet_address: String,
@@ -77,7 +86,7 @@ impl From<Enrollment> for EnrollmentJson {
 }
 
 /// The `enrollments` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentsReply {
     /// Always true.
     pub success: bool,
@@ -85,14 +94,14 @@ pub struct EnrollmentsReply {
     pub enrollments: Vec<EnrollmentJson>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PrepareRequest {
     wallet_address: String,
 }
 
 /// A face sealed from the live frame.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PreparedReply {
     /// The package, as `seal` answers it.
     #[serde(flatten)]
@@ -104,7 +113,7 @@ pub struct PreparedReply {
 }
 
 /// Reply of `purge-all`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurgeAllReply {
     /// Always true.
     pub success: bool,

@@ -32,7 +32,7 @@ pub struct BiometricState {
 }
 
 macro_rules! route {
-    ($name:ident, $key:literal, $method:ident, $path:literal, $summary:literal) => {
+    ($name:ident, $key:literal, $method:ident, $path:literal, $summary:literal, $request:expr, $replies:expr) => {
         /// See its summary.
         pub static $name: mm_http::RouteSpec = mm_http::RouteSpec {
             name: $key,
@@ -41,6 +41,8 @@ macro_rules! route {
             aliases: &[],
             access: mm_http::Access::Public,
             summary: $summary,
+            request: $request,
+            replies: $replies,
         };
     };
 }
@@ -54,41 +56,58 @@ route!(
     "health",
     GET,
     "/api/health",
-    "Whether the store and its audit chain are sound."
+    "Whether the store and its audit chain are sound.",
+    mm_http::RequestDoc::None,
+    &[
+        mm_http::ReplyDoc::ok::<HealthReply>(),
+        mm_http::ReplyDoc::json::<HealthReply>(503, "The store or its audit chain is unsound.")
+    ]
 );
 route!(
     STATUS,
     "status",
     GET,
     "/api/biometric/status",
-    "Algorithms, counts and the audit head."
+    "Algorithms, counts and the audit head.",
+    mm_http::RequestDoc::None,
+    &[mm_http::ReplyDoc::ok::<StatusReply>()]
 );
 route!(
     SEAL,
     "seal",
     POST,
     "/api/biometric/seal",
-    "Seals {wallet_address, embedding: [128 numbers]}: the face package, its id and hash."
+    "Seals {wallet_address, embedding: [128 numbers]}: the face package, its id and hash.",
+    mm_http::RequestDoc::json::<SealRequest>(),
+    &[mm_http::ReplyDoc::ok::<PackageReply>()]
 );
-route!(OPEN, "open", POST, "/api/biometric/open", "Whether {wallet_address, package (base64)} opens, and what it is bound to (never the embedding).");
+route!(OPEN, "open", POST, "/api/biometric/open", "Whether {wallet_address, package (base64)} opens, and what it is bound to (never the embedding).",
+    mm_http::RequestDoc::json::<OpenRequest>(),
+    &[mm_http::ReplyDoc::ok::<OpenReply>()]
+);
 route!(
     PACKAGE,
     "package",
     POST,
     "/api/biometric/package",
-    "The stored package of {wallet_address, face_id}."
+    "The stored package of {wallet_address, face_id}.",
+    mm_http::RequestDoc::json::<PackageRequest>(),
+    &[mm_http::ReplyDoc::ok::<PackageReply>()]
 );
 route!(
     PURGE,
     "purge",
     POST,
     "/api/biometric/purge",
-    "Destroys {wallet_address}'s key and packages: no copy opens again."
+    "Destroys {wallet_address}'s key and packages: no copy opens again.",
+    mm_http::RequestDoc::json::<PurgeRequest>(),
+    &[mm_http::ReplyDoc::ok::<PurgeReply>()]
 );
 
 /// Every route of port 5003.
 pub static ROUTES: &[&RouteSpec] = &[
     &mm_http::route_table::INDEX,
+    &mm_http::openapi::OPENAPI,
     &HEALTH,
     &STATUS,
     &SEAL,
@@ -102,35 +121,35 @@ pub static ROUTES: &[&RouteSpec] = &[
     &mm_http::metrics::METRICS,
 ];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SealRequest {
     wallet_address: String,
     embedding: Vec<f32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OpenRequest {
     wallet_address: String,
     package: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PackageRequest {
     wallet_address: String,
     face_id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PurgeRequest {
     wallet_address: String,
 }
 
 /// A face package as JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PackageReply {
     /// Always true.
     pub success: bool,
@@ -145,7 +164,7 @@ pub struct PackageReply {
 }
 
 /// The `open` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpenReply {
     /// Always true.
     pub success: bool,
@@ -162,7 +181,7 @@ pub struct OpenReply {
 }
 
 /// The `purge` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurgeReply {
     /// Always true.
     pub success: bool,
@@ -173,7 +192,7 @@ pub struct PurgeReply {
 }
 
 /// The `status` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusReply {
     /// `mm-biometric`.
     pub service: &'static str,
@@ -198,7 +217,7 @@ pub struct StatusReply {
 }
 
 /// The `health` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthReply {
     /// `healthy` or `unhealthy`.
     pub status: &'static str,
@@ -219,8 +238,13 @@ pub fn routes(
         let state = routes_state.clone();
         warp::any().map(move || state.clone())
     };
-    let index =
-        mm_http::route_table::index_route("mm-biometric", env!("CARGO_PKG_VERSION"), ROUTES);
+    let info = mm_http::openapi::ServerInfo {
+        title: "mm-biometric",
+        version: env!("CARGO_PKG_VERSION"),
+        description: "The camera's biometric node (port 5003, internal): face embeddings sealed \
+            with AES-SIV under per-wallet keys, enrollments, and their destruction.",
+    };
+    let index = mm_http::openapi::description_routes(info, ROUTES);
     let health = HEALTH
         .filter()
         .and(with_state())

@@ -93,7 +93,17 @@ impl InstructionKind {
 }
 
 /// The five camera feature flags (`CameraFeatures`, in order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct CameraFeatures {
     /// Face recognition offered.
     pub face_recognition: bool,
@@ -177,7 +187,9 @@ pub struct UpdateCameraArgs {
 }
 
 /// `CameraActionType`, the action of `record_activity`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityAction {
     /// A photo was taken.

@@ -137,15 +137,17 @@ fn features(reader: &mut BorshReader<'_>) -> Result<[bool; 5], DecodeError> {
 }
 
 /// `CameraRegistry`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CameraRegistry {
     /// Who initialized it.
     #[serde(serialize_with = "as_base58")]
+    #[schema(value_type = String)]
     pub authority: Pubkey,
     /// Cameras registered.
     pub camera_count: u64,
     /// Set, never used.
     #[serde(serialize_with = "as_base58")]
+    #[schema(value_type = String)]
     pub fee_account: Pubkey,
     /// The PDA bump.
     pub bump: u8,
@@ -180,7 +182,7 @@ impl CameraRegistry {
 }
 
 /// `CameraMetadata`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CameraMetadata {
     /// The name (part of the camera's PDA).
     pub name: String,
@@ -195,10 +197,11 @@ pub struct CameraMetadata {
 }
 
 /// `CameraAccount`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CameraAccount {
     /// Its owner.
     #[serde(serialize_with = "as_base58")]
+    #[schema(value_type = String)]
     pub owner: Pubkey,
     /// Name, model, location, description.
     pub metadata: CameraMetadata,
@@ -271,13 +274,15 @@ impl CameraAccount {
 pub type SessionFeatures = CameraFeatures;
 
 /// `UserSession`: a user checked in at a camera.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserSession {
     /// The wallet.
     #[serde(serialize_with = "as_base58")]
+    #[schema(value_type = String)]
     pub user: Pubkey,
     /// The camera.
     #[serde(serialize_with = "as_base58")]
+    #[schema(value_type = String)]
     pub camera: Pubkey,
     /// When the user checked in (Unix s, the cluster's clock).
     pub check_in_time: i64,
@@ -325,16 +330,19 @@ impl UserSession {
 }
 
 /// `FaceData`: the hash of a user's enrolled embedding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FaceData {
     /// The wallet.
     #[serde(serialize_with = "as_base58")]
+    #[schema(value_type = String)]
     pub user: Pubkey,
     /// keccak-256 of the encrypted embedding.
     #[serde(serialize_with = "as_hex")]
+    #[schema(value_type = String)]
     pub data_hash: [u8; 32],
     /// Always empty in this program version.
     #[serde(serialize_with = "all_base58")]
+    #[schema(value_type = Vec<String>)]
     pub authorized_cameras: Vec<Pubkey>,
     /// Last enrolment (Unix s).
     pub last_used: i64,

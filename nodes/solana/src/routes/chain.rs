@@ -21,6 +21,8 @@ pub(super) static CAMERA: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "This camera's CameraAccount, decoded, read from the chain now.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<CameraReply>()],
 };
 
 pub(super) static SESSIONS: RouteSpec = RouteSpec {
@@ -31,6 +33,8 @@ pub(super) static SESSIONS: RouteSpec = RouteSpec {
     access: Access::Public,
     summary:
         "The wallets checked in at this camera (decoded UserSessions), with the age of the read.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<SessionsReply>()],
 };
 
 pub(super) static SESSION: RouteSpec = RouteSpec {
@@ -40,10 +44,12 @@ pub(super) static SESSION: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "The session of one wallet at this camera; 404 when it is not checked in.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<SessionJson>()],
 };
 
 /// `GET /api/blockchain/camera`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CameraReply {
     /// The account's address.
     pub address: String,
@@ -52,7 +58,7 @@ pub struct CameraReply {
 }
 
 /// One session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionJson {
     /// The `UserSession` account.
     pub account: String,
@@ -74,7 +80,7 @@ impl SessionJson {
 }
 
 /// `GET /api/blockchain/sessions`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionsReply {
     /// The sessions.
     pub sessions: Vec<SessionJson>,

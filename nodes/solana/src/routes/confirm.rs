@@ -20,10 +20,12 @@ pub(super) static CONFIRM: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "200 when the signature's transaction succeeded at the configured commitment, signed by the wallet, with that instruction to this program and camera; else 404 or 422 with the reason.",
+    request: mm_http::RequestDoc::json::<ConfirmRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<ConfirmReply>()],
 };
 
 /// The body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
     /// The transaction's signature (base58).
@@ -38,7 +40,7 @@ pub struct ConfirmRequest {
 }
 
 /// A confirmed transaction.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConfirmReply {
     /// Always true (a refusal is an error reply).
     pub confirmed: bool,

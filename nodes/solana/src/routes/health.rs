@@ -3,7 +3,7 @@
 use super::{with_state, ROUTES};
 use crate::follower::{ChainView, SyncMode};
 use crate::state::SolanaState;
-use mm_http::route_table::index_route;
+use mm_http::openapi::{description_routes, ServerInfo};
 use mm_http::{json_with_status, Access, Response, RouteSpec};
 use mm_runtime::clock::unix_ms;
 use serde::Serialize;
@@ -17,10 +17,12 @@ pub(super) static HEALTH: RouteSpec = RouteSpec {
     aliases: &["/health"],
     access: Access::Public,
     summary: "ok, degraded (RPC failing: the last sessions are kept, with their age) or, before any read succeeded, 503 error; the RPC's state.",
+    request: mm_http::RequestDoc::None,
+    replies: &[mm_http::ReplyDoc::ok::<HealthReply>(), mm_http::ReplyDoc::json::<HealthReply>(503, "The RPC cannot be reached or the camera account is missing.")],
 };
 
 /// The `GET /api/health` body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthReply {
     /// `ok`, `degraded` or `error`; `starting` before the first read.
     pub status: &'static str,
@@ -40,7 +42,7 @@ pub struct HealthReply {
 }
 
 /// The RPC's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RpcHealth {
     /// `scheme://host[:port]` (never the path or query, which may hold a key).
     pub endpoint: String,
@@ -83,11 +85,14 @@ pub fn chain_status(view: &ChainView) -> (&'static str, Option<String>) {
 pub(super) fn routes(
     state: SolanaState,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone {
-    let index = index_route(
-        "mmoment-edge Solana node",
-        env!("CARGO_PKG_VERSION"),
-        ROUTES,
-    );
+    let info = ServerInfo {
+        title: "mmoment-edge Solana node",
+        version: env!("CARGO_PKG_VERSION"),
+        description: "The camera's Solana node (port 5001, internal): unsigned camera_network \
+            transactions for the wallet to sign, their confirmation on chain, and the chain's view \
+            of this camera and its check-ins.",
+    };
+    let index = description_routes(info, ROUTES);
     let health = HEALTH
         .filter()
         .and(with_state(state))

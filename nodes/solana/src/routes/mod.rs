@@ -27,6 +27,7 @@ pub use transactions::{
 /// Every route of port 5001.
 pub static ROUTES: &[&RouteSpec] = &[
     &mm_http::route_table::INDEX,
+    &mm_http::openapi::OPENAPI,
     &health::HEALTH,
     &transactions::CHECK_IN,
     &transactions::CHECK_OUT,

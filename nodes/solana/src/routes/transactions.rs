@@ -27,6 +27,8 @@ pub(super) static CHECK_IN: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "Unsigned check_in(use_face_recognition) transaction for the wallet to sign.",
+    request: mm_http::RequestDoc::json::<CheckInRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<TransactionReply>()],
 };
 
 pub(super) static CHECK_OUT: RouteSpec = RouteSpec {
@@ -36,6 +38,8 @@ pub(super) static CHECK_OUT: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "Unsigned check_out transaction for the wallet to sign.",
+    request: mm_http::RequestDoc::json::<WalletRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<TransactionReply>()],
 };
 
 pub(super) static ENROLL_FACE: RouteSpec = RouteSpec {
@@ -45,6 +49,8 @@ pub(super) static ENROLL_FACE: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "Unsigned enroll_face(encrypted_embedding) transaction for the wallet to sign.",
+    request: mm_http::RequestDoc::json::<EnrollRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<TransactionReply>()],
 };
 
 pub(super) static RECORD_ACTIVITY: RouteSpec = RouteSpec {
@@ -54,10 +60,12 @@ pub(super) static RECORD_ACTIVITY: RouteSpec = RouteSpec {
     aliases: &[],
     access: Access::Public,
     summary: "Unsigned record_activity(action_type, metadata) transaction for the wallet to sign.",
+    request: mm_http::RequestDoc::json::<ActivityRequest>(),
+    replies: &[mm_http::ReplyDoc::ok::<TransactionReply>()],
 };
 
 /// A body naming only the wallet.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WalletRequest {
     /// The user's wallet (base58).
@@ -65,7 +73,7 @@ pub struct WalletRequest {
 }
 
 /// The `check-in` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInRequest {
     /// The user's wallet (base58).
@@ -76,7 +84,7 @@ pub struct CheckInRequest {
 }
 
 /// The `enroll-face` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     /// The user's wallet (base58).
@@ -86,7 +94,7 @@ pub struct EnrollRequest {
 }
 
 /// The `record-activity` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityRequest {
     /// The user's wallet (base58).
@@ -99,7 +107,7 @@ pub struct ActivityRequest {
 }
 
 /// A transaction ready for the wallet.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TransactionReply {
     /// Base64 of the wire format, zeroed signature slots included: what `signTransaction`
     /// takes.
