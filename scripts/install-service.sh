@@ -18,7 +18,7 @@ CONFIG=/etc/mmoment/mmoment.toml
 START=1
 RENDER_ONLY=""
 BINARIES=(mm-supervisor mm-capture mm-inference mm-overlay mm-encode mm-h264 mm-media mm-api
-          mm-solana mm-biometric mm-shm)
+          mm-solana mm-biometric mm-fleet mm-shm)
 
 while (($#)); do
   case "$1" in

@@ -3,11 +3,14 @@
 mod cpu;
 mod gst_shm;
 mod latency;
+mod load;
 mod media;
 mod percentiles;
 mod plot;
 mod security;
+mod soak;
 mod solana;
+mod traffic;
 mod transport;
 mod transport_peer;
 mod viewers;
@@ -97,6 +100,43 @@ enum Command {
         #[command(flatten)]
         run: RunOptions,
     },
+    /// The whole system (vision, H.264 to a local RTMP ingest, a recording) under 50 MJPEG
+    /// viewers and 200 API requests/s with sessions for 60 s: frames dropped, viewers' rates,
+    /// API errors and p50/p99.
+    Load {
+        #[command(flatten)]
+        run: RunOptions,
+        /// Source mode, WxH@fps.
+        #[arg(long, default_value = "1280x720@30")]
+        mode: String,
+        /// MJPEG viewers.
+        #[arg(long, default_value_t = 50)]
+        viewers: usize,
+        /// API requests per second.
+        #[arg(long, default_value_t = 200.0)]
+        rate: f64,
+        /// Seconds under load.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+    },
+    /// The loaded system for many minutes: every node's RSS and open descriptors each minute,
+    /// growth after the warm-up.
+    Soak {
+        #[command(flatten)]
+        run: RunOptions,
+        /// Minutes to run.
+        #[arg(long, default_value_t = 60)]
+        minutes: usize,
+        /// Source mode, WxH@fps.
+        #[arg(long, default_value = "1280x720@30")]
+        mode: String,
+        /// MJPEG viewers throughout.
+        #[arg(long, default_value_t = 5)]
+        viewers: usize,
+        /// API requests per second throughout.
+        #[arg(long, default_value_t = 20.0)]
+        rate: f64,
+    },
     /// The receiving process of `transport` (started by it).
     #[command(hide = true)]
     TransportPeer {
@@ -112,6 +152,15 @@ enum Command {
         #[arg(long)]
         height: u32,
     },
+}
+
+/// `WxH@fps`.
+fn parse_mode(text: &str) -> anyhow::Result<(u32, u32, u32)> {
+    let (resolution, fps) = text
+        .split_once('@')
+        .with_context(|| format!("mode {text:?} is not WxH@fps"))?;
+    let (width, height) = parse_resolution(resolution)?;
+    Ok((width, height, fps.parse()?))
 }
 
 fn parse_resolution(text: &str) -> anyhow::Result<(u32, u32)> {
@@ -203,6 +252,36 @@ async fn main() -> anyhow::Result<()> {
             let results = security::run(run.quick).await?;
             println!("{}", security::markdown(&results));
             write_json(run.json, &results)
+        }
+        Command::Load {
+            run,
+            mode,
+            viewers,
+            rate,
+            seconds,
+        } => {
+            let seconds = if run.quick { 5.0 } else { seconds };
+            let result = load::run(parse_mode(&mode)?, viewers, rate, seconds).await?;
+            println!("{}", load::markdown(&result));
+            if let Some(path) = run.plot {
+                load::plot(&result, &path)?;
+            }
+            write_json(run.json, &result)
+        }
+        Command::Soak {
+            run,
+            minutes,
+            mode,
+            viewers,
+            rate,
+        } => {
+            let minutes = if run.quick { 1 } else { minutes };
+            let result = soak::run(parse_mode(&mode)?, minutes, viewers, rate).await?;
+            println!("{}", soak::markdown(&result));
+            if let Some(path) = run.plot {
+                soak::plot(&result, &path)?;
+            }
+            write_json(run.json, &result)
         }
         Command::TransportPeer {
             variant,

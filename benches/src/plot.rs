@@ -8,13 +8,15 @@ use std::sync::OnceLock;
 
 const FONT_PATH: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 const SIZE: (u32, u32) = (1000, 600);
-const COLORS: [RGBColor; 6] = [
+const COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
 ];
 
 /// One line of a plot: a label and (x index, y) points.
@@ -132,6 +134,74 @@ pub fn log_lines(
                 .map(|p| Circle::new(p, 4, color.filled())),
         )?;
     }
+    legend_and_save(&mut chart, &root, path)
+}
+
+/// One line over time: (x, y) points.
+pub struct TimeSeries {
+    /// Legend text.
+    pub label: String,
+    /// (x, y) in the plot's units.
+    pub points: Vec<(f64, f64)>,
+    /// Thin line.
+    pub thin: bool,
+    /// Colour index.
+    pub color: usize,
+}
+
+/// Draws `series` on linear axes from 0 (time along x).
+pub fn time_lines(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[TimeSeries],
+) -> anyhow::Result<()> {
+    register_font()?;
+    let points = || series.iter().flat_map(|s| s.points.iter().copied());
+    let x_max = points().map(|p| p.0).fold(0.0f64, f64::max).max(1.0);
+    let y_max = points().map(|p| p.1).fold(0.0f64, f64::max);
+    anyhow::ensure!(y_max > 0.0, "nothing to plot");
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..x_max * 1.02, 0.0..y_max * 1.15)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 16))
+        .draw()?;
+    for line in series {
+        let color = COLORS[line.color % COLORS.len()];
+        let width = if line.thin { 1 } else { 3 };
+        chart
+            .draw_series(LineSeries::new(
+                line.points.clone(),
+                color.stroke_width(width),
+            ))?
+            .label(line.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
+            });
+    }
+    legend_and_save(&mut chart, &root, path)
+}
+
+/// Draws the legend of `chart` and writes `root` to `path`.
+fn legend_and_save<'a, X, Y>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
+    root: &DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>,
+    path: &Path,
+) -> anyhow::Result<()>
+where
+    X: Ranged,
+    Y: Ranged,
+{
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))

@@ -71,6 +71,11 @@ pub fn rss_bytes(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Open file descriptors of the process (the entries of `/proc/<pid>/fd`).
+pub fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
 /// Sets this process's scheduling niceness (0 = normal, 19 = lowest priority), so that heavy
 /// work such as inference only takes CPU time the frame path leaves idle.
 pub fn set_niceness(niceness: i32) -> std::io::Result<()> {
@@ -102,5 +107,7 @@ mod tests {
         assert!(is_running(pid));
         assert!(cpu_seconds(pid).is_some());
         assert!(rss_bytes(pid).unwrap() > 0);
+        // stdin, stdout and stderr at least.
+        assert!(open_fds(pid).unwrap() >= 3);
     }
 }

@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 /// How often every node publishes its status.
 pub const STATUS_PERIOD: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// A node whose newest status is older than this (three missed periods) is not alive.
+pub const NODE_STALE_NS: u64 = 3_000_000_000;
+
 /// Window over which a node's frames per second are measured.
 const FPS_WINDOW_NS: u64 = 2_000_000_000;
 

@@ -6,8 +6,7 @@ use mm_shm_schema::{NodeState, NodeStatus};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A node whose newest status is older than this is reported as not alive.
-pub const NODE_STALE_NS: u64 = 3_000_000_000;
+pub use mm_runtime::status::NODE_STALE_NS;
 
 /// One node as health reports it.
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]

@@ -15,6 +15,7 @@ mod bus;
 mod capture;
 mod encode;
 mod enrollment;
+mod fleet;
 mod h264;
 mod inference;
 mod livepeer;
@@ -34,6 +35,7 @@ pub use bus::BusConfig;
 pub use capture::{CaptureConfig, SourceChoice, V4l2FormatChoice};
 pub use encode::{EncodeConfig, EncodeInput};
 pub use enrollment::EnrollmentConfig;
+pub use fleet::FleetConfig;
 pub use h264::H264Config;
 pub use inference::{ExecutionProvider, HandModel, InferenceConfig, Preprocess};
 pub use livepeer::{LivepeerConfig, STREAM_KEY_ENV};
@@ -60,8 +62,8 @@ pub(crate) const MAX_EDGE: u32 = 3840;
 /// `u64` of nanoseconds with room to add timestamps.
 pub const MAX_DURATION_MS: u64 = 86_400_000;
 
-/// The nodes `supervisor.nodes` may name: each is the binary `mm-<name>`.
-pub const KNOWN_NODES: [&str; 9] = [
+/// The nodes `supervisor.nodes` runs by default.
+pub const DEFAULT_NODES: [&str; 9] = [
     "capture",
     "inference",
     "overlay",
@@ -72,6 +74,15 @@ pub const KNOWN_NODES: [&str; 9] = [
     "solana",
     "biometric",
 ];
+
+/// Nodes `supervisor.nodes` may name beside [`DEFAULT_NODES`]: `fleet` (the Zenoh bridge) runs
+/// only where it is named, in a build with its `zenoh` feature.
+pub const OPTIONAL_NODES: [&str; 1] = ["fleet"];
+
+/// Whether `supervisor.nodes` may name `node` (each is the binary `mm-<node>`).
+pub fn is_known_node(node: &str) -> bool {
+    DEFAULT_NODES.contains(&node) || OPTIONAL_NODES.contains(&node)
+}
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +118,8 @@ pub struct Config {
     pub biometric: BiometricConfig,
     /// How faces are enrolled.
     pub enrollment: EnrollmentConfig,
+    /// The fleet bridge (events on Zenoh).
+    pub fleet: FleetConfig,
     /// The supervisor.
     pub supervisor: SupervisorConfig,
     /// The shared-memory bus.
@@ -133,6 +146,7 @@ impl Default for Config {
             solana: SolanaConfig::default(),
             biometric: BiometricConfig::default(),
             enrollment: EnrollmentConfig::default(),
+            fleet: FleetConfig::default(),
             supervisor: SupervisorConfig::default(),
             bus: BusConfig::default(),
             log: LogConfig::default(),
@@ -267,6 +281,7 @@ impl Config {
         self.access.validate()?;
         self.solana.validate()?;
         self.biometric.validate()?;
+        self.fleet.validate()?;
         self.supervisor.validate()?;
         self.validate_privacy()?;
         self.validate_shared_memory()

@@ -1,6 +1,6 @@
 //! `[supervisor]`: which nodes run, and how crashed ones restart.
 
-use super::{check, check_duration, out_of_range, ConfigError, KNOWN_NODES};
+use super::{check, check_duration, is_known_node, out_of_range, ConfigError, DEFAULT_NODES};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -26,7 +26,7 @@ pub struct SupervisorConfig {
 impl Default for SupervisorConfig {
     fn default() -> Self {
         Self {
-            nodes: KNOWN_NODES.map(str::to_owned).to_vec(),
+            nodes: DEFAULT_NODES.map(str::to_owned).to_vec(),
             bin_dir: None,
             restart_backoff_initial_ms: 250,
             restart_backoff_max_ms: 10_000,
@@ -40,11 +40,11 @@ impl SupervisorConfig {
     /// Known nodes, each once; back-offs that cannot spin and grow.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         for (index, node) in self.nodes.iter().enumerate() {
-            if !KNOWN_NODES.contains(&node.as_str()) {
+            if !is_known_node(node) {
                 return Err(out_of_range(
                     "supervisor.nodes",
                     node,
-                    "unknown node (known: capture, inference, overlay, encode, h264, media, api)",
+                    "unknown node (known: capture, inference, overlay, encode, h264, media, api, solana, biometric, fleet)",
                 ));
             }
             if self.nodes[..index].contains(node) {
