@@ -185,6 +185,9 @@ pub fn markdown(run: &LoadRun) -> String {
             format!("{:.1}", run.recording_s),
         ),
     ];
+    for (path, summary) in &run.requests.per_route {
+        rows.push((format!("{path} p50 / p99 / max ms"), ms(Some(*summary))));
+    }
     for (what, count) in &run.requests.errors {
         rows.push((format!("error: {what}"), count.to_string()));
     }

@@ -54,8 +54,8 @@ pub struct SoakRun {
     pub rate: f64,
     /// Per node.
     pub nodes: BTreeMap<String, NodeSamples>,
-    /// API requests that failed, over the whole run.
-    pub api_errors: usize,
+    /// API requests that failed over the whole run, by path and status (`none`: no answer).
+    pub api_errors: BTreeMap<String, usize>,
     /// Requests sent.
     pub api_requests: usize,
     /// Viewers' streams that failed.
@@ -84,7 +84,8 @@ pub async fn run(
     let system = LoadedSystem::start(width, height, fps, dir.path()).await?;
     let restarts_before = restarts(&system.health().await);
     let mut nodes = BTreeMap::new();
-    let (mut api_errors, mut api_requests, mut viewer_failures) = (0, 0, 0);
+    let mut api_errors: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut api_requests, mut viewer_failures) = (0, 0);
     sample(&system, &mut nodes);
     for minute in 1..=minutes {
         let duration = Duration::from_secs(60);
@@ -93,7 +94,9 @@ pub async fn run(
             request_mix(&system.pipeline, rate, duration)
         );
         let requests = requests_seen(&answers?, rate);
-        api_errors += requests.errors.values().sum::<usize>();
+        for (what, count) in requests.errors {
+            *api_errors.entry(what).or_insert(0) += count;
+        }
         api_requests += requests.sent;
         viewer_failures += seen.failed;
         // A recording ends at recording.max_duration_s: keep one running, as an operator would.
@@ -139,7 +142,7 @@ pub fn markdown(run: &SoakRun) -> String {
         run.minutes,
         run.viewers,
         run.rate,
-        run.api_errors,
+        run.api_errors.values().sum::<usize>(),
         run.api_requests,
         run.viewer_failures
     );
@@ -168,6 +171,9 @@ pub fn markdown(run: &SoakRun) -> String {
                 .map_or("–".to_owned(), |g| format!("{g:+}")),
             run.restarts.get(node).copied().unwrap_or(0)
         ));
+    }
+    for (what, count) in &run.api_errors {
+        table.push_str(&format!("\nerror: {what}: {count}"));
     }
     table
 }

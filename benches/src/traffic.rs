@@ -232,6 +232,8 @@ pub struct RequestsSeen {
     pub errors: BTreeMap<String, usize>,
     /// Sent → body read, all requests.
     pub latency: Option<Summary>,
+    /// Sent → body read, per path.
+    pub per_route: BTreeMap<&'static str, Summary>,
 }
 
 /// Sends the request mix at `rate` per second for `duration` with [`SESSIONS`] wallets'
@@ -317,11 +319,22 @@ pub fn requests_seen(answers: &[Answer], rate: f64) -> RequestsSeen {
             .or_insert(0) += 1;
     }
     let latencies: Vec<u64> = answers.iter().map(|a| a.latency_ns).collect();
+    let mut by_route: BTreeMap<&'static str, Vec<u64>> = BTreeMap::new();
+    for answer in answers {
+        by_route
+            .entry(answer.path)
+            .or_default()
+            .push(answer.latency_ns);
+    }
     RequestsSeen {
         rate,
         sent: answers.len(),
         errors,
         latency: summarize(&latencies),
+        per_route: by_route
+            .into_iter()
+            .filter_map(|(path, samples)| Some((path, summarize(&samples)?)))
+            .collect(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! it and the browser would log the refusal, which fails the test).
 
 use mm_e2e::browser::visit_web_page;
-use mm_e2e::vision::get_json_as;
+use mm_e2e::vision::{detections_with_a_face, get_json_as};
 use mm_e2e::wallet::TestWallet;
 use mm_e2e::{serial, Pipeline};
 use std::time::Duration;
@@ -26,6 +26,9 @@ async fn a_browser_signs_in_sees_frames_takes_a_photo_and_finds_it_in_the_list()
     pipeline
         .wait_for_nodes_alive(&["media"], Duration::from_secs(30))
         .await;
+    // The page polls detections from its first second: inference must be answering by then
+    // (a 503 while the models load would be a failed request in the browser's log).
+    detections_with_a_face(&pipeline, Duration::from_secs(60)).await;
 
     // The page, its script and style: from the binary, with a policy that allows nothing
     // from elsewhere.
