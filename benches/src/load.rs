@@ -6,7 +6,8 @@ use crate::cpu::CpuWindow;
 use crate::percentiles::Summary;
 use crate::plot::{time_lines, TimeSeries};
 use crate::traffic::{
-    request_mix, requests_seen, skipped, watch, Answer, LoadedSystem, RequestsSeen, ViewersSeen,
+    growth, per_node, request_mix, requests_seen, watch, Answer, LoadedSystem, RequestsSeen,
+    ViewersSeen,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -73,7 +74,7 @@ pub async fn run(
     let (_, recording) =
         mm_e2e::vision::post_json(&system.pipeline, "/api/record", "{\"action\": \"stop\"}").await;
     let counter = |status: &serde_json::Value, key: &str| status[key].as_u64().unwrap_or(0);
-    let skipped_before = skipped(&before);
+    let skipped_before = per_node(&before, "skipped");
     let node_fps = crate::traffic::NODES
         .iter()
         .map(|&node| {
@@ -86,13 +87,7 @@ pub async fn run(
         seconds,
         viewers: seen,
         requests: requests_seen(&answers, rate),
-        skipped: skipped(&after)
-            .into_iter()
-            .map(|(node, n)| {
-                let earlier = skipped_before.get(&node).copied().unwrap_or(0);
-                (node, n.saturating_sub(earlier))
-            })
-            .collect(),
+        skipped: growth(&skipped_before, per_node(&after, "skipped")),
         node_fps,
         cpu_percent,
         rtmp_frames_sent: counter(&rtmp, "frames_sent") - counter(&rtmp_before, "frames_sent"),

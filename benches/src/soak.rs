@@ -3,7 +3,7 @@
 //! sampled every minute: memory growth after the warm-up and descriptor growth.
 
 use crate::plot::{time_lines, TimeSeries};
-use crate::traffic::{request_mix, requests_seen, restarts, watch, LoadedSystem, NODES};
+use crate::traffic::{growth, per_node, request_mix, requests_seen, watch, LoadedSystem, NODES};
 use mm_runtime::procfs::{open_fds, rss_bytes};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -82,7 +82,7 @@ pub async fn run(
 ) -> anyhow::Result<SoakRun> {
     let dir = tempfile::tempdir()?;
     let system = LoadedSystem::start(width, height, fps, dir.path()).await?;
-    let restarts_before = restarts(&system.health().await);
+    let restarts_before = per_node(&system.health().await, "restarts");
     let mut nodes = BTreeMap::new();
     let mut api_errors: BTreeMap<String, usize> = BTreeMap::new();
     let (mut api_requests, mut viewer_failures) = (0, 0);
@@ -111,7 +111,7 @@ pub async fn run(
                 .join(", ")
         );
     }
-    let restarts_after = restarts(&system.health().await);
+    let restarts_after = per_node(&system.health().await, "restarts");
     Ok(SoakRun {
         mode: format!("{width}x{height}@{fps}"),
         minutes,
@@ -121,13 +121,7 @@ pub async fn run(
         api_errors,
         api_requests,
         viewer_failures,
-        restarts: restarts_after
-            .into_iter()
-            .map(|(node, n)| {
-                let earlier = restarts_before.get(&node).copied().unwrap_or(0);
-                (node, n.saturating_sub(earlier))
-            })
-            .collect(),
+        restarts: growth(&restarts_before, restarts_after),
     })
 }
 

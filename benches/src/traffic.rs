@@ -338,24 +338,27 @@ pub fn requests_seen(answers: &[Answer], rate: f64) -> RequestsSeen {
     }
 }
 
-/// Frames each node skipped, from a health report.
-pub fn skipped(health: &serde_json::Value) -> BTreeMap<String, u64> {
+/// A counter of every node (`skipped`, `restarts`), from a health report.
+pub fn per_node(health: &serde_json::Value, counter: &str) -> BTreeMap<String, u64> {
     NODES
         .iter()
         .map(|&node| {
-            let skipped = health["nodes"][node]["skipped"].as_u64().unwrap_or(0);
-            (node.to_owned(), skipped)
+            let value = health["nodes"][node][counter].as_u64().unwrap_or(0);
+            (node.to_owned(), value)
         })
         .collect()
 }
 
-/// Restarts per node, from a health report.
-pub fn restarts(health: &serde_json::Value) -> BTreeMap<String, u64> {
-    NODES
-        .iter()
-        .map(|&node| {
-            let restarts = health["nodes"][node]["restarts"].as_u64().unwrap_or(0);
-            (node.to_owned(), restarts)
+/// `after - before` per node.
+pub fn growth(
+    before: &BTreeMap<String, u64>,
+    after: BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    after
+        .into_iter()
+        .map(|(node, n)| {
+            let earlier = before.get(&node).copied().unwrap_or(0);
+            (node, n.saturating_sub(earlier))
         })
         .collect()
 }

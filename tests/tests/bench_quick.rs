@@ -127,3 +127,36 @@ async fn security_quick_measures_sign_in_and_sealing() {
     assert_eq!(results["seal_crypto"]["count"], 100, "{results}");
     assert!(results["open_crypto"]["p50_ms"].as_f64().unwrap() > 0.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_quick_reports_viewers_requests_and_the_frame_path() {
+    let _serial = serial().await;
+    let run = run_bench(&[
+        "load",
+        "--quick",
+        "--mode",
+        "640x360@15",
+        "--viewers",
+        "5",
+        "--rate",
+        "20",
+    ]);
+    assert_eq!(run["mode"], "640x360@15");
+    assert_eq!(run["viewers"]["viewers"], 5);
+    assert!(run["viewers"]["fps_mean"].as_f64().unwrap() > 0.0, "{run}");
+    assert_eq!(run["requests"]["sent"], 100, "{run}");
+    assert!(run["requests"]["per_route"]["/api/health"]["count"].as_u64() > Some(0));
+    for node in [
+        "capture",
+        "inference",
+        "overlay",
+        "encode",
+        "h264",
+        "media",
+        "api",
+    ] {
+        assert!(run["skipped"][node].is_u64(), "{node}: {run}");
+        assert!(run["cpu_percent"][node].is_number(), "{node}: {run}");
+    }
+    assert!(run["rtmp_frames_sent"].as_u64().unwrap() > 0, "{run}");
+}
