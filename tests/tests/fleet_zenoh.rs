@@ -63,7 +63,7 @@ async fn a_second_peer_receives_the_cameras_events_and_queries_its_health() {
         seen.entry(key).or_default().push(event);
 
         // Once the bridge is heard, a recording starts: its state must follow.
-        if !recording_asked && seen.contains_key(&keys.recording()) {
+        if !recording_asked {
             let (code, body) = post_json(
                 &pipeline,
                 "/api/record",

@@ -127,14 +127,16 @@ impl NodeWork for Bridge {
         if let Ok(json) = serde_json::to_vec(&health) {
             self.zenoh.set_health(json);
         }
-        if self
+        // Health, and the recording state with it, every interval (a peer that joins late
+        // learns both); the recording state also at once when it changes.
+        let due = self
             .last_health
-            .is_none_or(|at| at.elapsed() >= self.health_interval)
-        {
+            .is_none_or(|at| at.elapsed() >= self.health_interval);
+        if due {
             self.publish(self.keys.health(), &health);
             self.last_health = Some(Instant::now());
         }
-        if self.last_recording.as_ref() != Some(&recording) {
+        if due || self.last_recording.as_ref() != Some(&recording) {
             self.publish(self.keys.recording(), &recording);
             self.last_recording = Some(recording);
         }
