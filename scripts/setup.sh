@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs what building and running mmoment-edge needs on Debian, idempotently: only the
-# packages that are missing are installed. Rust (cargo) and Python 3 must already be there.
+# Installs what building, running and testing mmoment-edge needs on Debian, idempotently: only
+# the packages that are missing are installed. Rust (cargo) and Python 3 must already be there.
+#
+#   scripts/setup.sh           everything (the README's commands call this)
+#   scripts/setup.sh --build   only what building the nodes and fetching the models needs
 set -euo pipefail
 
 # Checked first: without Rust nothing here is of use, so nothing is installed.
@@ -13,26 +16,36 @@ if ! command -v python3 >/dev/null; then
   exit 1
 fi
 
-# clang/libclang + pkg-config: bindgen for FFmpeg and V4L2; nasm: mozjpeg's SIMD (without it
-# mozjpeg silently builds a 7x slower encoder); libav*: FFmpeg for the file source;
-# GStreamer with its shm elements (plugins-bad): the external peer of `mm-bench transport`;
-# DejaVu Sans: the font of mm-bench's PNG plots; ffmpeg (the CLI, with ffprobe): the real
-# RTMP ingest of the media tests (`ffmpeg -listen 1`), ffprobe of what it received, and the
-# reference system's JPEG-over-stdin path in `mm-bench media`; unzip, python3-venv and python3-pip:
-# scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them);
-# docker-compose and systemd (systemd-analyze): the deployment files are validated by the
-# tests (`docker-compose config`, `systemd-analyze verify`; no Docker engine needed);
-# prometheus (for promtool): the tests check every /metrics scrape with `promtool check
-# metrics`; libsqlite3-dev: the SQLite that rusqlite links (the API's sessions, the biometric key store and audit log);
-# chromium: the browser the web page's test drives (through Playwright, scripts/test-tools.sh).
-PACKAGES=(
+# What building the nodes and fetching the models needs (`--build`: only these, as the Docker
+# images' build stage installs). clang/libclang + pkg-config: bindgen for FFmpeg and V4L2;
+# nasm: mozjpeg's SIMD (without it mozjpeg silently builds a 7x slower encoder); libav*:
+# FFmpeg for the file source and the H.264 encoder; libsqlite3-dev: the SQLite that rusqlite
+# links (the API's sessions, the biometric key store and audit log); unzip, python3-venv and
+# python3-pip: scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them).
+BUILD_PACKAGES=(
   build-essential pkg-config clang libclang-dev nasm curl unzip python3-venv python3-pip
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-  libavfilter-dev libavdevice-dev
-  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg libsqlite3-dev
-  docker-compose systemd prometheus chromium
+  libavfilter-dev libavdevice-dev libsqlite3-dev
 )
+# What the benchmarks and tests need beside: GStreamer with its shm elements (plugins-bad):
+# the external peer of `mm-bench transport`; DejaVu Sans: the font of mm-bench's PNG plots;
+# ffmpeg (the CLI, with ffprobe): the real RTMP ingest of the media tests (`ffmpeg -listen 1`),
+# ffprobe of what it received, and the reference system's JPEG-over-stdin path in
+# `mm-bench media`; docker-compose and systemd (systemd-analyze): the deployment files are
+# validated by the tests (`docker-compose config`, `systemd-analyze verify`; no Docker engine
+# needed); prometheus (for promtool): the tests check every /metrics scrape with `promtool
+# check metrics`; chromium: the browser the web page's test drives (through Playwright,
+# scripts/test-tools.sh).
+TEST_PACKAGES=(
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-bad fonts-dejavu-core ffmpeg docker-compose systemd prometheus chromium
+)
+PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+case "${1:-}" in
+  --build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+  "") ;;
+  *) echo "setup: unknown argument $1 (--build: only what building needs)" >&2; exit 2 ;;
+esac
 
 # shellcheck source=lib/apt.sh
 source "$(dirname "$0")/lib/apt.sh"

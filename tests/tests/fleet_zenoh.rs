@@ -2,13 +2,20 @@
 //! camera's `mm-fleet`, receives its events under `mmoment/<camera>/...` — node health,
 //! detection summaries, recording state as a recording starts — and queries its health.
 //! Every event is a small JSON message: counts, states, never a frame, an embedding or a name.
+//! Check-ins written on a (local, litesvm) chain reach the peer as `checkins` events.
 
+use mm_e2e::solana::chain::{close_session, open_session};
+use mm_e2e::solana::ChainFixture;
 use mm_e2e::vision::post_json;
 use mm_e2e::{free_port, serial, Pipeline};
 use mm_fleet::events::Keys;
 use serde_json::Value;
+use solana_sdk::signature::Keypair;
+use solana_sdk::signer::Signer;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use zenoh::handlers::FifoChannelHandler;
+use zenoh::sample::Sample;
 
 /// A Zenoh peer that connects to `endpoint` only (no scouting, no listening).
 async fn peer(endpoint: &str) -> zenoh::Session {
@@ -109,5 +116,81 @@ async fn a_second_peer_receives_the_cameras_events_and_queries_its_health() {
     let answered: Value = serde_json::from_slice(&sample.payload().to_bytes()).unwrap();
     assert_eq!(answered["camera"], pipeline.camera());
     assert_eq!(answered["nodes"]["fleet"]["alive"], true, "{answered}");
+    session.close().await.unwrap();
+}
+
+/// The next event on `subscriber` whose JSON satisfies `wanted`, within `timeout`.
+async fn next_event_where(
+    subscriber: &zenoh::pubsub::Subscriber<FifoChannelHandler<Sample>>,
+    timeout: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let sample = tokio::time::timeout_at(deadline, subscriber.recv_async())
+            .await
+            .unwrap_or_else(|_| panic!("no such event within {timeout:?}"))
+            .unwrap();
+        let event: Value = serde_json::from_slice(&sample.payload().to_bytes()).unwrap();
+        if wanted(&event) {
+            return event;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_ins_on_chain_reach_the_fleet() {
+    let _serial = serial().await;
+    let f = ChainFixture::default();
+    let validator = f.validator().start().await;
+    let rpc = validator.client();
+    let port = free_port();
+    let endpoint = format!("tcp/127.0.0.1:{port}");
+    let pipeline = Pipeline::builder("fleetchain")
+        .add_node("solana")
+        .add_node("fleet")
+        .config(&format!(
+            "[capture]\nsource = \"synthetic\"\nwidth = 320\nheight = 240\nfps = 5\n\
+             [solana]\nbind = \"127.0.0.1:{}\"\n{}\
+             [fleet]\nlisten = [\"{endpoint}\"]\nhealth_interval_ms = 1000",
+            free_port(),
+            f.node_config(&validator, validator.ws_port(), true),
+        ))
+        .start();
+    pipeline
+        .wait_for_nodes_alive(&["fleet", "solana"], Duration::from_secs(60))
+        .await;
+    let session = peer(&endpoint).await;
+    let keys = Keys::new("mmoment", pipeline.camera());
+    let check_ins = session.declare_subscriber(keys.checkins()).await.unwrap();
+    // The bridge is heard (its health) before the chain changes, so nothing is missed.
+    let health = session.declare_subscriber(keys.health()).await.unwrap();
+    next_event_where(&health, Duration::from_secs(30), |_| true).await;
+
+    let user = Keypair::new().pubkey();
+    let account = open_session(
+        &rpc,
+        &f.program,
+        &f.camera,
+        &f.wallet,
+        &f.session(&user, 1_764_000_700, true),
+    )
+    .await;
+    let wallet = user.to_string();
+    let checked_in = next_event_where(&check_ins, Duration::from_secs(30), |e| {
+        e["wallet"] == wallet.as_str()
+    })
+    .await;
+    assert_eq!(checked_in["change"], "checked_in", "{checked_in}");
+    assert_eq!(checked_in["face_recognition"], true, "{checked_in}");
+    assert_eq!(checked_in["check_in_time"], 1_764_000_700, "{checked_in}");
+    assert!(checked_in["slot"].as_u64() > Some(0), "{checked_in}");
+
+    close_session(&rpc, &f.program, &f.camera, &f.wallet, &account).await;
+    let checked_out = next_event_where(&check_ins, Duration::from_secs(30), |e| {
+        e["wallet"] == wallet.as_str()
+    })
+    .await;
+    assert_eq!(checked_out["change"], "checked_out", "{checked_out}");
     session.close().await.unwrap();
 }

@@ -288,7 +288,9 @@ pub(super) fn routes(
         .and(with_state(state.clone()))
         .then(|state: AppState| async move {
             reply_or_error(
-                ask(&state, MediaAction::Status, 0, "")
+                state
+                    .media
+                    .recent_state()
                     .await
                     .map(|s| livepeer_reply(&state, s)),
             )

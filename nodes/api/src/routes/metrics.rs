@@ -7,7 +7,7 @@ use crate::state::AppState;
 use mm_http::metrics::{registry, reply};
 use mm_http::Response;
 use mm_runtime::clock::unix_ms;
-use mm_shm_schema::{MediaAction, MediaState, RecordingState, StreamingState};
+use mm_shm_schema::{MediaState, RecordingState, StreamingState};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -141,9 +141,9 @@ async fn metrics(state: AppState) -> Response {
         model_seconds,
     );
     // The RTMP stream and the recording, while the media node answers.
-    let media = tokio::time::timeout(MEDIA_WAIT, state.media.ask(MediaAction::Status, 0, ""));
+    let media = tokio::time::timeout(MEDIA_WAIT, state.media.recent_state());
     if let Ok(Ok(media)) = media.await {
-        register_media(&mut registry, &media.state);
+        register_media(&mut registry, &media);
     }
     reply(&registry)
 }

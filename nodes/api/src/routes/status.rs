@@ -4,7 +4,7 @@ use super::with_state;
 use crate::state::AppState;
 use mm_http::{json, Access, Response, RouteSpec};
 use mm_runtime::clock::{monotonic_ns, unix_ms};
-use mm_shm_schema::{MediaAction, StreamingState};
+use mm_shm_schema::StreamingState;
 use serde::Serialize;
 use warp::http::Method;
 use warp::{Filter, Rejection};
@@ -84,12 +84,7 @@ pub(super) fn routes(
 }
 
 async fn status(state: AppState) -> Response {
-    let media = state
-        .media
-        .ask(MediaAction::Status, 0, "")
-        .await
-        .ok()
-        .map(|response| response.state);
+    let media = state.media.recent_state().await.ok();
     let streaming = media.map(|m| StreamingState::try_from(m.streaming.state).unwrap_or_default());
     let is_streaming = streaming == Some(StreamingState::Streaming);
     let recording = media.map(|m| m.recording);
