@@ -66,7 +66,7 @@ step "health check: healthy"
 
 uid="$(docker exec "$container" id -u)"
 [ "$uid" = 10001 ] || fail "the container runs as uid $uid, not the image's user 10001"
-ps_users="$(docker top "$container" -o user,comm | awk 'NR > 1 {print $1}' | sort -u | tr '\n' ' ')"
+ps_users="$(docker top "$container" -o pid,user | awk 'NR > 1 {print $2}' | sort -u | tr '\n' ' ')"
 case "$ps_users" in *root*) fail "a process runs as root: $ps_users" ;; esac
 step "user: uid $uid; process owners: $ps_users"
 
