@@ -12,7 +12,7 @@
 # Needs a Docker engine: Debian's docker.io is installed and its dockerd started when none
 # answers (root). Base images come from Docker Hub, or, where it cannot be reached, are made
 # locally by scripts/docker-base.sh. Not part of scripts/test.sh: CI's machines have no
-# Docker engine, and a cold image build takes 20-30 minutes on 2 cores.
+# Docker engine, and a cold image build takes about 14 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=lib/docker.sh

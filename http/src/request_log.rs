@@ -63,7 +63,8 @@ pub const LOG_DEFAULTS: &[&str] = &["mm_http::request_log=info", "warp::filters:
 
 fn log_answer(status: StatusCode, elapsed: Duration) {
     let status = status.as_u16();
-    let ms = elapsed.as_secs_f64() * 1e3;
+    // Milliseconds to the microsecond: `0.435`, not `0.43459800000000004`.
+    let ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
     match status {
         503 => tracing::info!(target: "mm_http::access", status, ms, "answered"),
         500.. => tracing::error!(target: "mm_http::access", status, ms, "answered"),
