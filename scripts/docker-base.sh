@@ -21,10 +21,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib/docker.sh
 docker_engine
 
-rust_version="$(sed -n 's/^ARG RUST_VERSION=//p' docker/Dockerfile)"
-[ -n "$rust_version" ] || { echo "docker-base: no ARG RUST_VERSION in docker/Dockerfile" >&2; exit 1; }
-debian_image=debian:bookworm-slim
-rust_image="rust:${rust_version}-slim-bookworm"
+{ read -r debian_image; read -r rust_image; } < <(docker_base_images)
+rust_version="${rust_image#rust:}"
+rust_version="${rust_version%-slim-bookworm}"
 mirror="${MM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }

@@ -32,8 +32,7 @@ step() { printf 'docker-check [%4ds] %s\n' "$((SECONDS - started))" "$*"; }
 
 docker_engine
 if ((build)); then
-  rust_version="$(sed -n 's/^ARG RUST_VERSION=//p' docker/Dockerfile)"
-  for base in debian:bookworm-slim "rust:${rust_version}-slim-bookworm"; do
+  for base in $(docker_base_images); do
     docker image inspect "$base" >/dev/null 2>&1 || docker pull -q "$base" >/dev/null 2>&1 ||
       { step "$base cannot be pulled: making it locally"; bash scripts/docker-base.sh; }
   done

@@ -4,6 +4,8 @@
 #                        without systemd: the log goes to .cache/dockerd.log)
 #   docker_build ARG...  `docker build`, with the classic builder when the client has no
 #                        BuildKit (the buildx plugin), as Debian's docker.io client has not
+#   docker_base_images   prints the two images docker/Dockerfile starts from: Debian, then
+#                        Rust at the Dockerfile's RUST_VERSION
 
 docker_engine() {
   docker info >/dev/null 2>&1 && return 0
@@ -35,4 +37,12 @@ docker_build() {
   else
     DOCKER_BUILDKIT=0 docker build "$@"
   fi
+}
+
+docker_base_images() {
+  local dockerfile version
+  dockerfile="$(dirname "${BASH_SOURCE[0]}")/../../docker/Dockerfile"
+  version="$(sed -n 's/^ARG RUST_VERSION=//p' "$dockerfile")"
+  [ -n "$version" ] || { echo "$(basename "$0"): no ARG RUST_VERSION in docker/Dockerfile" >&2; return 1; }
+  printf '%s\n' debian:bookworm-slim "rust:${version}-slim-bookworm"
 }

@@ -65,12 +65,14 @@ struct Bridge {
 impl Bridge {
     fn publish(&mut self, key: String, event: &impl serde::Serialize) {
         match serde_json::to_vec(event) {
-            Ok(json) => {
-                self.zenoh.publish(key, json);
-                self.published += 1;
-            }
+            Ok(json) => self.publish_json(key, json),
             Err(error) => tracing::warn!(%error, "event not serialisable"),
         }
+    }
+
+    fn publish_json(&mut self, key: String, json: Vec<u8>) {
+        self.zenoh.publish(key, json);
+        self.published += 1;
     }
 
     fn bridge_detections(&mut self, summary: DetectionSummary) {
@@ -124,16 +126,18 @@ impl NodeWork for Bridge {
         let statuses = self.statuses.refresh();
         let health = HealthJson::new(&self.camera, statuses, now_ns, unix_ms());
         let recording = RecordingJson::new(statuses.get("media"), now_ns);
-        if let Ok(json) = serde_json::to_vec(&health) {
-            self.zenoh.set_health(json);
-        }
         // Health, and the recording state with it, every interval (a peer that joins late
         // learns both); the recording state also at once when it changes.
         let due = self
             .last_health
             .is_none_or(|at| at.elapsed() >= self.health_interval);
+        if let Ok(json) = serde_json::to_vec(&health) {
+            if due {
+                self.publish_json(self.keys.health(), json.clone());
+            }
+            self.zenoh.set_health(json);
+        }
         if due {
-            self.publish(self.keys.health(), &health);
             self.last_health = Some(Instant::now());
         }
         if due || self.last_recording.as_ref() != Some(&recording) {
