@@ -26,7 +26,8 @@ impl RtmpIngest {
                 "-i",
             ])
             .arg(format!("rtmp://127.0.0.1:{port}/live/test-key"))
-            .args(["-c", "copy", "-f", "flv"])
+            // Each packet written as it comes: a test may read the file while it grows.
+            .args(["-c", "copy", "-flush_packets", "1", "-f", "flv"])
             .arg(output)
             .stdin(Stdio::null())
             .spawn()

@@ -1,27 +1,33 @@
 //! The RTMP stream against a real ingest on loopback (Debian's `ffmpeg -listen 1`): what it
 //! receives is H.264 at the configured size with an AAC track, at the camera's rate, with
 //! keyframes as configured; and when the ingest dies and comes back, streaming resumes by
-//! itself, the reconnect counted, no node restarted.
+//! itself, the reconnect counted, no node restarted. With `livepeer.autostart`, video reaches
+//! the ingest within seconds of a cold start.
 
 use mm_e2e::media_probe::{codecs, video_packets, video_size, RtmpIngest};
 use mm_e2e::vision::{get_json, json_where, post_json};
-use mm_e2e::{free_port, serial, Pipeline};
+use mm_e2e::{free_port, serial, Pipeline, PipelineBuilder};
 use std::time::{Duration, Instant};
 
 const FPS: f64 = 20.0;
 
-/// Started, with the media nodes up (the API answers before they may be).
-async fn pipeline(port: u16) -> Pipeline {
-    let pipeline = Pipeline::builder("media-rtmp")
+/// The media pipeline streaming to the ingest on `port`; `livepeer` adds keys to its
+/// `[livepeer]` section.
+fn builder(port: u16, livepeer: &str) -> PipelineBuilder {
+    Pipeline::builder("media-rtmp")
         .nodes("capture,encode,h264,media,api", "raw")
         .config("[capture]\nsource = \"synthetic\"\nwidth = 640\nheight = 360\nfps = 20")
         .config("[h264]\ngop_ms = 1000")
         .config(&format!(
-            "[livepeer]\ningest_url = \"rtmp://127.0.0.1:{port}/live\"\nreconnect_initial_ms = 200\nreconnect_max_ms = 1000"
+            "[livepeer]\ningest_url = \"rtmp://127.0.0.1:{port}/live\"\nreconnect_initial_ms = 200\nreconnect_max_ms = 1000\n{livepeer}"
         ))
         .env("MM_LIVEPEER_STREAM_KEY", "test-key")
         .keep_logs()
-        .start();
+}
+
+/// Started, with the media nodes up (the API answers before they may be).
+async fn pipeline(port: u16) -> Pipeline {
+    let pipeline = builder(port, "").start();
     pipeline
         .wait_for_nodes_alive(&["h264", "media"], Duration::from_secs(20))
         .await;
@@ -143,4 +149,35 @@ async fn streaming_resumes_by_itself_when_the_ingest_comes_back() {
         packets.len()
     );
     assert!(packets[0].1, "the resumed stream starts at a keyframe");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_autostarted_stream_sends_video_within_seconds_of_a_cold_start() {
+    let _serial = serial().await;
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ingest = RtmpIngest::listen(port, &dir.path().join("autostart.flv"));
+    let pipeline = builder(port, "autostart = true").start();
+    // Only the health route is asked: nothing but the autostart may start the stream.
+    pipeline.wait_for_health(200, Duration::from_secs(30)).await;
+    let answered = Instant::now();
+    let mut packets = Vec::new();
+    while answered.elapsed() < Duration::from_secs(15) && packets.len() < 5 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let received = std::fs::metadata(&ingest.output).map_or(0, |m| m.len());
+        if received > 4096 {
+            packets = video_packets(&ingest.output);
+        }
+    }
+    let arrived_after = answered.elapsed();
+    assert!(
+        packets.len() >= 5,
+        "{} video packets at the ingest {arrived_after:?} after /api/health answered 200\n{}",
+        packets.len(),
+        pipeline.logs()
+    );
+    assert!(packets[0].1, "the stream starts at a keyframe");
+    let (_, status) = get_json(&pipeline, "/api/stream/livepeer/status").await;
+    assert_eq!(status["state"], "streaming", "{status}");
+    ingest.kill();
 }

@@ -102,7 +102,8 @@ impl MediaWork {
         })
     }
 
-    /// Starts the stream when `livepeer.autostart` asks for it.
+    /// Starts the stream when `livepeer.autostart` asks for it, and reads `frames/h264` at
+    /// once: the H.264 node encodes only while it has a reader, whichever node started first.
     pub fn autostart(&mut self, node: &mut NodeContext) {
         if self.livepeer.autostart {
             let (outcome, message) = self.start_stream();
@@ -110,6 +111,7 @@ impl MediaWork {
                 tracing::warn!(%message, "livepeer.autostart: the stream did not start");
                 node.status.record_problem(&message);
             }
+            self.update_subscription(node);
         }
     }
 
@@ -435,7 +437,9 @@ impl NodeWork for MediaWork {
     fn on_status_tick(&mut self, node: &mut NodeContext) {
         let had_recording = self.recording.is_some();
         self.reap_recording();
-        if had_recording && self.recording.is_none() {
+        let writing = self.recording.is_some() || self.stream.is_some();
+        // Also retries a subscription that could not be made when a writer started.
+        if (had_recording && self.recording.is_none()) || (writing && self.units.is_none()) {
             self.update_subscription(node);
         }
     }
