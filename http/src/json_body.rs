@@ -28,8 +28,9 @@ pub fn json_body<T: DeserializeOwned + Send>(
     body_of(|| None)
 }
 
-/// A JSON body of type `T`, or `T::default()` for an empty body without a content type (old
-/// clients POST nothing to mean "the defaults").
+/// A JSON body of type `T`, or `T::default()` for an empty body, declared JSON or not (old
+/// clients POST nothing, or `Content-Type: application/json` and nothing, to mean "the
+/// defaults").
 pub fn optional_json<T: DeserializeOwned + Default + Send>(
 ) -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
     body_of(|| Some(T::default()))
@@ -55,7 +56,8 @@ fn bounded_body() -> impl Filter<Extract = (bytes::Bytes,), Error = Rejection> +
     without_body.or(bounded).unify()
 }
 
-/// The body as `T`; `when_empty` answers an empty body sent without a content type.
+/// The body as `T`; `when_empty` answers an empty body (without a content type or declared
+/// JSON).
 fn body_of<T: DeserializeOwned + Send>(
     when_empty: fn() -> Option<T>,
 ) -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
@@ -66,16 +68,19 @@ fn body_of<T: DeserializeOwned + Send>(
                 let empty = bytes.iter().all(u8::is_ascii_whitespace);
                 match content_type {
                     Some(declared) if !is_json(&declared) => {
-                        return Err(warp::reject::custom(NotJson(declared)));
+                        Err(warp::reject::custom(NotJson(declared)))
                     }
-                    None => match when_empty().filter(|_| empty) {
-                        Some(default) => return Ok(default),
-                        None => return Err(warp::reject::custom(NotJson("none".to_owned()))),
+                    _ if empty => match (when_empty(), content_type) {
+                        (Some(default), _) => Ok(default),
+                        (None, None) => Err(warp::reject::custom(NotJson("none".to_owned()))),
+                        (None, Some(_)) => Err(warp::reject::custom(BadBody(
+                            "the body is empty; this route needs a JSON object".to_owned(),
+                        ))),
                     },
-                    Some(_) => {}
+                    None => Err(warp::reject::custom(NotJson("none".to_owned()))),
+                    Some(_) => serde_json::from_slice(&bytes)
+                        .map_err(|e| warp::reject::custom(BadBody(e.to_string()))),
                 }
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| warp::reject::custom(BadBody(e.to_string())))
             },
         )
 }
@@ -118,6 +123,14 @@ mod tests {
         );
         let rejection = empty().filter(&json_body::<Body>()).await.unwrap_err();
         assert!(rejection.find::<NotJson>().is_some());
+        // The reference system's web app declares JSON and sends nothing.
+        let declared = || empty().header("content-type", "application/json");
+        assert_eq!(
+            declared().filter(&optional_json::<Body>()).await.unwrap(),
+            Body::default()
+        );
+        let rejection = declared().filter(&json_body::<Body>()).await.unwrap_err();
+        assert!(rejection.find::<BadBody>().is_some());
     }
 
     #[tokio::test]
