@@ -348,10 +348,10 @@ fn error_statuses(route: &RouteSpec) -> Vec<(&'static str, &'static str)> {
         ));
     }
     if route.access != Access::Public {
-        statuses.push(("401", "No session, or one that has ended."));
+        statuses.push(("401", "No session token."));
         statuses.push((
             "403",
-            "The session may not do this (another wallet's, or not the owner's).",
+            "The session is unknown or has ended (connect again), or may not do this (another wallet's, or not the owner's).",
         ));
     }
     if route.takes_name() {

@@ -1,6 +1,6 @@
 //! Every route of port 5002, walked from the API's own route table: each answers on its path
-//! and its aliases, says who may call it and means it (401 without a session, 403 with the
-//! session of a wallet it does not serve), answers JSON errors for a wrong method or a body
+//! and its aliases, says who may call it and means it (401 without a session, 403 with a
+//! token that opens none or the session of a wallet it does not serve), answers JSON errors for a wrong method or a body
 //! that is not declared JSON, and names its request in the reply and in the log.
 
 use mm_api::routes::ROUTES;
@@ -311,7 +311,8 @@ async fn no_route_serves_a_wallet_it_is_not_for() {
                 assert!(not_refused(as_owner), "{method} {path}: {as_owner}");
             }
         }
-        assert_eq!(garbage, StatusCode::UNAUTHORIZED, "{method} {path}");
+        // A token that opens no session: 403, the reference's code for it.
+        assert_eq!(garbage, StatusCode::FORBIDDEN, "{method} {path}");
         if route.name == "session_disconnect" {
             alice_token = alice.sign_in(&pipeline).await;
             bob_token = bob.sign_in(&pipeline).await;

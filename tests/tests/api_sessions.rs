@@ -159,7 +159,10 @@ async fn only_the_wallet_that_signed_its_own_challenge_gets_a_session() {
     let (code, _) = post_json_as(&pipeline, token, "/api/session/disconnect", "{}").await;
     assert_eq!(code, 200);
     let (code, _) = get_json_as(&pipeline, token, "/api/session/status").await;
-    assert_eq!(code, 401);
+    assert_eq!(
+        code, 403,
+        "an ended session is refused as the reference did"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,7 +182,7 @@ async fn limits_hold_and_sessions_survive_a_restart_of_the_api() {
         get_json_as(&pipeline, &first, "/api/session/status")
             .await
             .0,
-        401
+        403
     );
     assert_eq!(
         get_json_as(&pipeline, &second, "/api/session/status")
@@ -228,7 +231,7 @@ async fn limits_hold_and_sessions_survive_a_restart_of_the_api() {
         get_json_as(&pipeline, &tokens[0], "/api/session/status")
             .await
             .0,
-        401
+        403
     );
 }
 

@@ -3,8 +3,9 @@
 //! A token comes in `Authorization: Bearer <session_id>`; the reference system's clients put
 //! `session_id` (and `wallet_address`) in the JSON body instead, which still works for routes
 //! with a body. `/stream` alone also takes `?token=` (an `<img>` cannot send headers).
-//! Without a token: 401. With a token that opens no session: 401. With the session of a
-//! wallet other than the one the request names, or of a non-owner on an owner route: 403.
+//! Without a token: 401. With a token that opens no session (unknown or ended): 403, as the
+//! reference system answered. With the session of a wallet other than the one the request
+//! names, or of a non-owner on an owner route: 403.
 
 use crate::session::token::SessionToken;
 use crate::session::Caller;
@@ -103,8 +104,10 @@ fn admit(
         .sessions
         .authenticate(token, unix_ms())
         .map_err(|refused| {
+            // 403, as the reference system answered: its clients drop the session on it and
+            // ask the user to connect again.
             ApiError::new(
-                StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
                 format!("{refused}: connect again (POST /api/session/connect)"),
             )
         })?;

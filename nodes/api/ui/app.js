@@ -37,6 +37,15 @@ class ApiError extends Error {
   }
 }
 
+/** Whether the camera still knows this page's session. */
+async function sessionAlive() {
+  const response = await fetch("/api/session/status", {
+    headers: { Authorization: `Bearer ${session.token}` },
+    cache: "no-store",
+  });
+  return response.ok;
+}
+
 /** A request to this camera's API: the JSON reply, or an ApiError with the server's words. */
 async function api(path, { method = "GET", body, raw = false } = {}) {
   const headers = {};
@@ -48,8 +57,9 @@ async function api(path, { method = "GET", body, raw = false } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
     cache: "no-store",
   });
-  if (response.status === 401 && session) {
-    // The session ended (expired, revoked, or the camera forgot it).
+  if ((response.status === 401 || response.status === 403) && session && !(await sessionAlive())) {
+    // The session ended (expired, revoked, or the camera forgot it): 403 says so, as it
+    // also says "not yours"; the session's own status tells which.
     signedOut("Your session ended; sign in again.");
   }
   if (!response.ok) {
