@@ -51,11 +51,14 @@ impl Default for AccessConfig {
     fn default() -> Self {
         Self {
             public_url: "http://localhost:5002".to_owned(),
-            hosts: Vec::new(),
+            // The reference deployment's Cloudflare tunnel to port 5002.
+            hosts: vec!["jetson.mmoment.xyz".to_owned()],
+            // The web app, and its development servers (Next.js, Vite).
             cors_origins: vec![
                 "https://mmoment.xyz".to_owned(),
                 "https://www.mmoment.xyz".to_owned(),
                 "http://localhost:3000".to_owned(),
+                "http://localhost:5173".to_owned(),
             ],
             chain_id: "devnet".to_owned(),
             owner_wallet: String::new(),
