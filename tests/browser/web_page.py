@@ -94,6 +94,11 @@ def main():
         )
         seen["frames_advanced"] = True
 
+        # The first screen tells what the camera does to faces, before anything is toggled.
+        page.wait_for_function("() => document.getElementById('privacy-badge').textContent !== '…'")
+        seen["privacy"] = page.text_content("#privacy-badge")
+        seen["boxes"] = page.text_content("#boxes-badge")
+
         # Signed out: no controls, no library.
         seen["photo_disabled_signed_out"] = page.is_disabled("#photo")
         seen["library_hidden_signed_out"] = page.is_hidden("#library")

@@ -76,6 +76,9 @@ async fn a_browser_signs_in_sees_frames_takes_a_photo_and_finds_it_in_the_list()
     let wallet = TestWallet::from_seed(SEED[0]);
     assert!(seen["live_width"].as_u64().unwrap() > 0, "{seen}");
     assert_eq!(seen["frames_advanced"], true, "{seen}");
+    // The default config: boxes drawn, faces not blurred, and the page says both.
+    assert_eq!(seen["privacy"], "faces not blurred", "{seen}");
+    assert_eq!(seen["boxes"], "face boxes on", "{seen}");
     assert_eq!(seen["photo_disabled_signed_out"], true, "{seen}");
     assert_eq!(seen["library_hidden_signed_out"], true, "{seen}");
     assert_eq!(seen["wallet"], wallet.address().as_str(), "{seen}");

@@ -247,6 +247,13 @@ async function refreshStreamInfo() {
   $("stream-info").textContent =
     `${state} · ${info.resolution} · ${info.fps} fps · frame ${sequence} · ${info.viewers} viewer(s)`;
   $("stream-info").dataset.sequence = String(info.lastSequence ?? "");
+  // What the camera does to the faces it shows, visible before anything is read or toggled.
+  const privacy = $("privacy-badge");
+  privacy.textContent = info.blurUnknownFaces ? "unknown faces blurred" : "faces not blurred";
+  privacy.className = `badge ${info.blurUnknownFaces ? "ok" : "degraded"}`;
+  const boxes = $("boxes-badge");
+  boxes.textContent = info.faceBoxes ? "face boxes on" : "face boxes off";
+  boxes.className = "badge";
 }
 
 // ---- Detections -----------------------------------------------------------------------------

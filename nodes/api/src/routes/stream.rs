@@ -59,6 +59,11 @@ pub struct StreamInfoReply {
     pub last_sequence: Option<u64>,
     /// Where the stream is.
     pub stream_url: &'static str,
+    /// Whether unknown faces are pixelated in everything that leaves the camera
+    /// (`privacy.blur_unknown_faces`).
+    pub blur_unknown_faces: bool,
+    /// Whether face boxes are drawn on the stream.
+    pub face_boxes: bool,
 }
 
 pub(super) fn routes(
@@ -126,5 +131,7 @@ fn stream_info(state: AppState) -> Response {
         viewers: state.broadcast.viewers(),
         last_sequence,
         stream_url: STREAM.path,
+        blur_unknown_faces: state.config.privacy.blur_unknown_faces,
+        face_boxes: state.policy.borrow().faces != 0,
     })
 }
