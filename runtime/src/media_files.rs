@@ -62,6 +62,15 @@ impl MediaKind {
             .unwrap_or_else(|| self.new_name(unix_ms))
     }
 
+    /// The file a request for `name` means: a recording asked for as `<base>.mov` (the
+    /// reference system's web app always asks so) is `<base>.mp4`; any other name is itself.
+    pub fn stored_name(self, name: &str) -> std::borrow::Cow<'_, str> {
+        match (self, name.strip_suffix(".mov")) {
+            (MediaKind::Video, Some(base)) => format!("{base}.{}", self.extension()).into(),
+            _ => name.into(),
+        }
+    }
+
     /// Whether `name` is one this kind's files could have: exactly
     /// `<prefix>-YYYYMMDD-HHMMSS-mmm.<ext>`.
     pub fn is_valid_name(self, name: &str) -> bool {
@@ -265,6 +274,20 @@ fn unix_ms_of(time: Option<SystemTime>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recording_asked_for_as_mov_is_its_mp4() {
+        let name = "rec-20261207-210400-123";
+        assert_eq!(
+            MediaKind::Video.stored_name(&format!("{name}.mov")),
+            format!("{name}.mp4")
+        );
+        assert_eq!(
+            MediaKind::Video.stored_name(&format!("{name}.mp4")),
+            format!("{name}.mp4")
+        );
+        assert_eq!(MediaKind::Photo.stored_name("photo.mov"), "photo.mov");
+    }
 
     #[test]
     fn names_are_made_and_checked_by_one_pattern() {

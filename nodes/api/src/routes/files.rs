@@ -1,6 +1,7 @@
 //! `GET`, `HEAD` and `DELETE` of one photo or recording: byte ranges, ETags, the right content
-//! type. A name must be one the media node could have made (see `media_files`); anything
-//! else, including `..`, `%2e%2e%2f` and symlinks, is 404 JSON and touches nothing. Each
+//! type. A name must be one the media node could have made (see `media_files`; a recording
+//! may be asked for as `.mov`, as the reference system's web app does); anything else,
+//! including `..`, `%2e%2e%2f` and symlinks, is 404 JSON and touches nothing. Each
 //! needs a session: a caller reaches its own files (403 for another's), the owner every one.
 
 use super::with_state;
@@ -170,7 +171,7 @@ fn find(
     name: &str,
 ) -> Result<MediaFile, ApiError> {
     let dir = folder(state, kind);
-    let file = media_files::resolve(dir, kind, name)
+    let file = media_files::resolve(dir, kind, &kind.stored_name(name))
         .ok_or_else(|| ApiError::not_found(format!("no such file: {}", printable(name))))?;
     if !may_access(caller, dir, kind, &file.name) {
         return Err(ApiError::new(
@@ -196,7 +197,7 @@ async fn delete(
     name: &str,
 ) -> Result<Response, ApiError> {
     let file = find(state, caller, kind, name)?;
-    if kind == MediaKind::Video && recording_now(state, name).await {
+    if kind == MediaKind::Video && recording_now(state, &file.name).await {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "the recording is still being written; stop it first",

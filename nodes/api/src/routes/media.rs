@@ -1,20 +1,21 @@
-//! Media routes: the Livepeer (RTMP) stream, recordings, photos, and the lists of both. The
-//! media node does the work; these routes ask it over `media/control` and read its folders.
-//! Photos and recordings belong to the wallet whose session made them: it lists, downloads,
-//! deletes and stops its own; the camera's owner reaches all of them and alone runs the RTMP
-//! stream.
+//! Media routes: the Livepeer (RTMP) stream, photos, and the lists of photos and recordings
+//! (`recording.rs` starts and stops those). The media node does the work; these routes ask
+//! it over `media/control` and read its folders. Photos and recordings belong to the wallet
+//! whose session made them: it lists, downloads and deletes its own; the camera's owner
+//! reaches all of them and alone runs the RTMP stream. Replies also carry the fields the
+//! reference system's web app reads (`filename`, `timestamp`, `photos`/`videos`).
 
 use super::{with_state, EmptyRequest};
 use crate::auth;
-use crate::ownership::{may_access_with, owner_of, sidecar};
+use crate::ownership::{may_access_with, sidecar};
 use crate::session::Caller;
 use crate::state::AppState;
 use mm_http::{json, reply_or_error, Access, ApiError, Response, RouteSpec};
 use mm_runtime::clock::monotonic_ns;
 use mm_runtime::media_files::{self, MediaKind};
-use mm_shm_schema::{MediaAction, MediaState, RecordingState, RecordingStatus, StreamingState};
+use mm_shm_schema::{MediaAction, MediaState, StreamingState};
 use serde::{Deserialize, Serialize};
-use warp::http::{Method, StatusCode};
+use warp::http::Method;
 use warp::{Filter, Rejection};
 
 pub(super) static LIVEPEER_START: RouteSpec = RouteSpec {
@@ -61,39 +62,6 @@ pub(super) static CAPTURE: RouteSpec = RouteSpec {
     replies: &[mm_http::ReplyDoc::ok::<CaptureReply>()],
 };
 
-pub(super) static RECORD: RouteSpec = RouteSpec {
-    name: "record",
-    method: Method::POST,
-    path: "/api/record",
-    aliases: &[],
-    access: Access::Session,
-    summary: "Starts ({\"action\": \"start\", \"duration\": s}) or stops a recording.",
-    request: mm_http::RequestDoc::json::<RecordRequest>(),
-    replies: &[mm_http::ReplyDoc::ok::<RecordReply>()],
-};
-
-pub(super) static START_RECORDING: RouteSpec = RouteSpec {
-    name: "start_recording",
-    method: Method::POST,
-    path: "/start_recording",
-    aliases: &[],
-    access: Access::Session,
-    summary: "Legacy: POST /api/record with action start.",
-    request: mm_http::RequestDoc::optional_json::<StartRecordingRequest>(),
-    replies: &[mm_http::ReplyDoc::ok::<RecordReply>()],
-};
-
-pub(super) static STOP_RECORDING: RouteSpec = RouteSpec {
-    name: "stop_recording",
-    method: Method::POST,
-    path: "/stop_recording",
-    aliases: &[],
-    access: Access::Session,
-    summary: "Legacy: POST /api/record with action stop.",
-    request: mm_http::RequestDoc::optional_json::<EmptyRequest>(),
-    replies: &[mm_http::ReplyDoc::ok::<RecordReply>()],
-};
-
 pub(super) static PHOTOS: RouteSpec = RouteSpec {
     name: "photos",
     method: Method::GET,
@@ -115,32 +83,6 @@ pub(super) static VIDEOS: RouteSpec = RouteSpec {
     request: mm_http::RequestDoc::query::<ListQuery>(),
     replies: &[mm_http::ReplyDoc::ok::<MediaListReply>()],
 };
-
-/// Body of `POST /api/record`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct RecordRequest {
-    /// `start` or `stop`.
-    action: RecordAction,
-    /// Seconds; absent for the configured maximum (a longer one is capped to it).
-    #[serde(default)]
-    duration: Option<f64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-enum RecordAction {
-    Start,
-    Stop,
-}
-
-/// Body of `/start_recording` (optional).
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct StartRecordingRequest {
-    #[serde(default)]
-    duration: Option<f64>,
-}
 
 /// The RTMP stream, as the status route reports it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -174,49 +116,23 @@ pub struct LivepeerStatusReply {
     pub playback_url: Option<String>,
 }
 
-/// A recording, as the routes report it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecordingJson {
-    /// `idle`, `recording`, `stopped`, `finished` or `failed`.
-    pub state: &'static str,
-    /// Whether it runs now.
-    pub is_recording: bool,
-    /// Its file; null when none ran.
-    pub name: Option<String>,
-    /// Where to download it.
-    pub url: Option<String>,
-    /// When it started (RFC 3339).
-    pub started_at: Option<String>,
-    /// Media time written, seconds.
-    pub duration_s: f64,
-    /// Bytes written.
-    pub bytes: u64,
-    /// Where it ends by itself, seconds.
-    pub limit_s: f64,
-    /// How it ended, or its error.
-    pub detail: Option<String>,
-}
-
-/// Reply of the record routes.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecordReply {
-    /// Always true.
-    pub success: bool,
-    /// The recording after the request.
-    pub recording: RecordingJson,
-}
-
 /// Reply of `POST /api/capture`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaptureReply {
     /// Always true.
     pub success: bool,
-    /// The photo's file name.
+    /// The photo's file name (`GET /api/photos/<filename>`).
+    pub filename: String,
+    /// The same name.
     pub name: String,
     /// Where to download it.
     pub url: String,
     /// Its size.
     pub bytes: u64,
+    /// Its size (the reference system's name).
+    pub size: u64,
+    /// When it was taken, Unix milliseconds.
+    pub timestamp: u64,
 }
 
 /// One file of a listing.
@@ -237,6 +153,19 @@ pub struct MediaItem {
     pub duration_s: Option<f64>,
 }
 
+/// One file of a listing, in the reference system's shape.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LegacyMediaItem {
+    /// The file name.
+    pub filename: String,
+    /// Where to download it.
+    pub url: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written, Unix milliseconds.
+    pub timestamp: u64,
+}
+
 /// Reply of `GET /api/photos` and `GET /api/videos`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MediaListReply {
@@ -246,6 +175,14 @@ pub struct MediaListReply {
     pub items: Vec<MediaItem>,
     /// Pass as `cursor` for the next page; null on the last.
     pub next_cursor: Option<String>,
+    /// `GET /api/photos`: the same page in the reference system's shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photos: Option<Vec<LegacyMediaItem>>,
+    /// `GET /api/videos`: the same page in the reference system's shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub videos: Option<Vec<LegacyMediaItem>>,
+    /// Files on this page.
+    pub count: usize,
 }
 
 /// Query of the listings.
@@ -307,42 +244,6 @@ pub(super) fn routes(
                 reply_or_error(capture(&state, &caller).await)
             },
         );
-    let record_route = RECORD
-        .filter()
-        .and(auth::caller_with_body::<RecordRequest>(
-            &RECORD,
-            state.clone(),
-        ))
-        .and(with_state(state.clone()))
-        .then(
-            |caller: Caller, request: RecordRequest, state: AppState| async move {
-                reply_or_error(record(&state, &caller, request.action, request.duration).await)
-            },
-        );
-    let start_recording = START_RECORDING
-        .filter()
-        .and(auth::caller_with_body::<StartRecordingRequest>(
-            &START_RECORDING,
-            state.clone(),
-        ))
-        .and(with_state(state.clone()))
-        .then(
-            |caller: Caller, request: StartRecordingRequest, state: AppState| async move {
-                reply_or_error(record(&state, &caller, RecordAction::Start, request.duration).await)
-            },
-        );
-    let stop_recording = STOP_RECORDING
-        .filter()
-        .and(auth::caller_with_body::<EmptyRequest>(
-            &STOP_RECORDING,
-            state.clone(),
-        ))
-        .and(with_state(state.clone()))
-        .then(
-            |caller: Caller, _: EmptyRequest, state: AppState| async move {
-                reply_or_error(record(&state, &caller, RecordAction::Stop, None).await)
-            },
-        );
     let photos = PHOTOS
         .filter()
         .and(auth::caller(&PHOTOS, state.clone()))
@@ -366,12 +267,6 @@ pub(super) fn routes(
         .unify()
         .or(capture)
         .unify()
-        .or(record_route)
-        .unify()
-        .or(start_recording)
-        .unify()
-        .or(stop_recording)
-        .unify()
         .or(photos)
         .unify()
         .or(videos)
@@ -388,46 +283,6 @@ async fn ask(
     Ok(state.media.ask(action, duration_ms, wallet).await?.state)
 }
 
-/// Starts a recording for `caller`, or stops the running one if it is `caller`'s (or
-/// `caller` owns the camera).
-async fn record(
-    state: &AppState,
-    caller: &Caller,
-    action: RecordAction,
-    duration_s: Option<f64>,
-) -> Result<Response, ApiError> {
-    if action == RecordAction::Stop && !caller.owner {
-        let running = ask(state, MediaAction::Status, 0, "").await?.recording;
-        let dir = &state.config.recording.dir;
-        let theirs = running.state == RecordingState::Recording as u32
-            && owner_of(dir, MediaKind::Video, running.name.as_str()).as_deref()
-                != Some(caller.wallet.as_str());
-        if theirs {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "the running recording belongs to another wallet",
-            ));
-        }
-    }
-    let action = match action {
-        RecordAction::Start => MediaAction::StartRecording,
-        RecordAction::Stop => MediaAction::StopRecording,
-    };
-    let duration_ms = match duration_s {
-        None => 0,
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
-            (seconds * 1000.0).round().max(1.0) as u64
-        }
-        Some(seconds) => {
-            return Err(ApiError::bad_request(format!(
-                "duration must be above 0 and at most 86400 seconds, not {seconds}"
-            )))
-        }
-    };
-    let media = ask(state, action, duration_ms, &caller.wallet).await?;
-    Ok(record_reply(state, media))
-}
-
 async fn capture(state: &AppState, caller: &Caller) -> Result<Response, ApiError> {
     let response = state
         .media
@@ -439,8 +294,11 @@ async fn capture(state: &AppState, caller: &Caller) -> Result<Response, ApiError
     Ok(json(&CaptureReply {
         success: true,
         url: format!("{}/{name}", PHOTOS.path),
+        filename: name.clone(),
         name,
         bytes: file.bytes,
+        size: file.bytes,
+        timestamp: file.modified_unix_ms,
     }))
 }
 
@@ -472,31 +330,6 @@ fn livepeer_reply(state: &AppState, media: MediaState) -> Response {
     })
 }
 
-/// The recording as JSON.
-pub fn recording_json(recording: &RecordingStatus) -> RecordingJson {
-    let state = RecordingState::try_from(recording.state).unwrap_or_default();
-    let name = (!recording.name.is_empty()).then(|| recording.name.as_str().to_owned());
-    RecordingJson {
-        state: state.name(),
-        is_recording: state == RecordingState::Recording,
-        url: name.as_ref().map(|name| format!("{}/{name}", VIDEOS.path)),
-        name,
-        started_at: (recording.started_unix_ms != 0)
-            .then(|| media_files::rfc3339(recording.started_unix_ms)),
-        duration_s: recording.duration_ms as f64 / 1000.0,
-        bytes: recording.bytes,
-        limit_s: recording.limit_ms as f64 / 1000.0,
-        detail: (!recording.detail.is_empty()).then(|| recording.detail.as_str().to_owned()),
-    }
-}
-
-fn record_reply(_state: &AppState, media: MediaState) -> Response {
-    json(&RecordReply {
-        success: true,
-        recording: recording_json(&media.recording),
-    })
-}
-
 fn list(
     state: &AppState,
     caller: &Caller,
@@ -522,7 +355,7 @@ fn list(
     }
     let files = media_files::list(dir, kind)
         .map_err(|error| ApiError::unavailable(format!("cannot read the folder: {error}")))?;
-    let mut page: Vec<MediaItem> = files
+    let mut page: Vec<_> = files
         .into_iter()
         .filter(|file| {
             query
@@ -536,6 +369,24 @@ fn list(
             may_access_with(caller, sidecar.as_ref()).then_some((file, sidecar))
         })
         .take(limit + 1)
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|(file, _)| file.name.clone())
+    } else {
+        None
+    };
+    let legacy: Vec<LegacyMediaItem> = page
+        .iter()
+        .map(|(file, _)| LegacyMediaItem {
+            filename: file.name.clone(),
+            url: format!("{base}/{}", file.name),
+            size: file.bytes,
+            timestamp: file.modified_unix_ms,
+        })
+        .collect();
+    let items: Vec<MediaItem> = page
+        .into_iter()
         .map(|(file, sidecar)| MediaItem {
             url: format!("{base}/{}", file.name),
             created_at: kind.created_at(&file.name).unwrap_or_default(),
@@ -545,15 +396,17 @@ fn list(
             name: file.name,
         })
         .collect();
-    let next_cursor = if page.len() > limit {
-        page.truncate(limit);
-        page.last().map(|item| item.name.clone())
-    } else {
-        None
+    let count = items.len();
+    let (photos, videos) = match kind {
+        MediaKind::Photo => (Some(legacy), None),
+        MediaKind::Video => (None, Some(legacy)),
     };
     Ok(json(&MediaListReply {
         success: true,
-        items: page,
+        items,
         next_cursor,
+        photos,
+        videos,
+        count,
     }))
 }

@@ -10,6 +10,7 @@ mod health;
 mod index;
 mod media;
 mod metrics;
+mod recording;
 mod session;
 mod status;
 mod stream;
@@ -32,10 +33,9 @@ pub use enrollment::{
 };
 pub use files::DeletedReply;
 pub use health::{CameraInfo, HealthReply};
-pub use media::{
-    CaptureReply, LivepeerStatusReply, MediaItem, MediaListReply, RecordReply, RecordingJson,
-};
+pub use media::{CaptureReply, LegacyMediaItem, LivepeerStatusReply, MediaItem, MediaListReply};
 pub use mm_http::IndexReply;
+pub use recording::{RecordReply, RecordingJson};
 pub use session::{ChallengeReply, ConnectReply, DisconnectReply, SessionStatusReply};
 pub use status::{CameraStatus, StatusReply};
 pub use stream::StreamInfoReply;
@@ -65,9 +65,9 @@ pub static ROUTES: &[&RouteSpec] = &[
     &media::LIVEPEER_STOP,
     &media::LIVEPEER_STATUS,
     &media::CAPTURE,
-    &media::RECORD,
-    &media::START_RECORDING,
-    &media::STOP_RECORDING,
+    &recording::RECORD,
+    &recording::START_RECORDING,
+    &recording::STOP_RECORDING,
     &media::PHOTOS,
     &files::PHOTO_GET,
     &files::PHOTO_HEAD,
@@ -106,6 +106,8 @@ pub fn routes(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = I
         .or(vision::routes(state.clone()))
         .unify()
         .or(media::routes(state.clone()))
+        .unify()
+        .or(recording::routes(state.clone()))
         .unify()
         .or(files::routes(state.clone()))
         .unify()

@@ -1,4 +1,5 @@
-//! `GET /api/status`: the reference system's shape, with true values.
+//! `GET /api/status`: the reference system's shape, with true values, and the top-level
+//! `streaming` and `recording` its web app reads (the reference never sent them).
 
 use super::with_state;
 use crate::state::AppState;
@@ -27,6 +28,11 @@ pub struct StatusReply {
     pub success: bool,
     /// Unix time in seconds.
     pub timestamp: u64,
+    /// Whether the RTMP stream sends frames now (`data.isStreaming`, where the reference
+    /// system's web app reads it).
+    pub streaming: bool,
+    /// Whether a recording runs (`data.isRecording`).
+    pub recording: bool,
     /// The camera's state.
     pub data: CameraStatus,
 }
@@ -97,6 +103,8 @@ async fn status(state: AppState) -> Response {
     json(&StatusReply {
         success: true,
         timestamp: unix_ms() / 1000,
+        streaming: is_streaming,
+        recording: is_recording,
         data: CameraStatus {
             is_online,
             is_streaming,
