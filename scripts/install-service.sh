@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs mmoment-edge as a systemd service: the release binaries, the models, the config
 # (kept when one is there), a system user, its state folder, and the unit. Run as root from a
-# built checkout (cargo build --release --workspace --bins; scripts/fetch-models.sh):
+# built checkout (scripts/launch.sh builds it, or cargo build with scripts/lib/binaries.sh's
+# MM_BUILD_ARGS; scripts/fetch-models.sh):
 #
 #   sudo scripts/install-service.sh [--prefix /opt/mmoment] [--user mmoment]
 #                                   [--state /var/lib/mmoment] [--no-start]
@@ -17,8 +18,9 @@ STATE=/var/lib/mmoment
 CONFIG=/etc/mmoment/mmoment.toml
 START=1
 RENDER_ONLY=""
-BINARIES=(mm-supervisor mm-capture mm-inference mm-overlay mm-encode mm-h264 mm-media mm-api
-          mm-solana mm-biometric mm-fleet mm-shm)
+# shellcheck source=lib/binaries.sh
+source scripts/lib/binaries.sh
+BINARIES=("${MM_BINARIES[@]}")
 
 while (($#)); do
   case "$1" in
@@ -50,7 +52,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for bin in "${BINARIES[@]}"; do
   [ -x "target/release/$bin" ] || {
-    echo "install-service: target/release/$bin missing: cargo build --release --workspace --bins" >&2
+    echo "install-service: target/release/$bin missing: cargo build ${MM_BUILD_ARGS[*]}" >&2
     exit 1
   }
 done

