@@ -197,17 +197,18 @@ async fn record(
     duration_s: Option<f64>,
 ) -> Result<Response, ApiError> {
     let duration_ms = duration_ms(duration_s)?;
-    let running = state.media.ask(MediaAction::Status, 0, "").await?.state;
-    let is_recording = running.recording.state == RecordingState::Recording as u32;
-    let action = action.unwrap_or(if is_recording {
-        RecordAction::Stop
-    } else {
-        RecordAction::Start
-    });
     let media_action = match action {
-        RecordAction::Start => MediaAction::StartRecording,
-        RecordAction::Stop if !is_recording => return Ok(not_recording(&running)),
-        RecordAction::Stop => {
+        // A start needs no question first: the media node refuses a second one (409).
+        Some(RecordAction::Start) => MediaAction::StartRecording,
+        None | Some(RecordAction::Stop) => {
+            let running = state.media.ask(MediaAction::Status, 0, "").await?.state;
+            let is_recording = running.recording.state == RecordingState::Recording as u32;
+            if !is_recording {
+                return match action {
+                    None => asked(state, caller, MediaAction::StartRecording, duration_ms).await,
+                    _ => Ok(not_recording(&running)),
+                };
+            }
             let dir = &state.config.recording.dir;
             let name = running.recording.name.as_str();
             let theirs =
@@ -221,9 +222,19 @@ async fn record(
             MediaAction::StopRecording
         }
     };
+    asked(state, caller, media_action, duration_ms).await
+}
+
+/// Asks the media node for `action` and answers with the recording after it.
+async fn asked(
+    state: &AppState,
+    caller: &Caller,
+    action: MediaAction,
+    duration_ms: u64,
+) -> Result<Response, ApiError> {
     let media = state
         .media
-        .ask(media_action, duration_ms, &caller.wallet)
+        .ask(action, duration_ms, &caller.wallet)
         .await?
         .state;
     Ok(json(&RecordReply {
